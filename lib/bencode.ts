@@ -1,0 +1,109 @@
+// Strict bencode: the `bencode` package decodes leniently (non-canonical integers,
+// trailing garbage, integers past 2^53), so untrusted input is first walked by a
+// scanner that enforces the canonical grammar and records byte spans. The info-hash
+// is taken over a recorded span, never over a re-encoding.
+import bencode from 'bencode'
+
+export class BencodeError extends Error { override name = 'BencodeError' }
+
+const MAX_DEPTH = 64
+const I = 0x69, L = 0x6c, D = 0x64, E = 0x65, COLON = 0x3a, MINUS = 0x2d, ZERO = 0x30, NINE = 0x39
+
+function isDigit (c: number | undefined): boolean {
+  return c !== undefined && c >= ZERO && c <= NINE
+}
+
+// Reads a canonical unsigned decimal ending at `stop`; returns [value, end].
+function readLength (buf: Uint8Array, pos: number): [number, number] {
+  let end = pos
+  while (isDigit(buf[end])) end++
+  if (end === pos || buf[end] !== COLON) throw new BencodeError(`bad string length at ${pos}`)
+  if (buf[pos] === ZERO && end - pos > 1) throw new BencodeError(`non-canonical string length at ${pos}`)
+  if (end - pos > 15) throw new BencodeError(`string length too large at ${pos}`)
+  return [Number(Buffer.from(buf.subarray(pos, end)).toString('latin1')), end + 1]
+}
+
+function scanInt (buf: Uint8Array, pos: number): number {
+  let p = pos + 1
+  const neg = buf[p] === MINUS
+  if (neg) p++
+  const start = p
+  while (isDigit(buf[p])) p++
+  if (p === start || buf[p] !== E) throw new BencodeError(`bad integer at ${pos}`)
+  if (buf[start] === ZERO && (p - start > 1 || neg)) throw new BencodeError(`non-canonical integer at ${pos}`)
+  if (p - start > 15) throw new BencodeError(`integer out of range at ${pos}`)
+  return p + 1
+}
+
+// Returns the end of the value at `pos`; `onKey` sees top-level dict keys with their value span.
+function scanValue (buf: Uint8Array, pos: number, depth: number, onKey?: (key: string, start: number, end: number) => void): number {
+  if (depth > MAX_DEPTH) throw new BencodeError('nesting too deep')
+  const c = buf[pos]
+  if (c === undefined) throw new BencodeError('truncated input')
+  if (c === I) return scanInt(buf, pos)
+  if (isDigit(c)) {
+    const [len, start] = readLength(buf, pos)
+    if (start + len > buf.length) throw new BencodeError('truncated string')
+    return start + len
+  }
+  if (c === L) {
+    let p = pos + 1
+    while (buf[p] !== E) {
+      if (buf[p] === undefined) throw new BencodeError('truncated list')
+      p = scanValue(buf, p, depth + 1)
+    }
+    return p + 1
+  }
+  if (c === D) {
+    let p = pos + 1
+    while (buf[p] !== E) {
+      if (buf[p] === undefined) throw new BencodeError('truncated dictionary')
+      if (!isDigit(buf[p])) throw new BencodeError(`dictionary key is not a string at ${p}`)
+      const [len, kStart] = readLength(buf, p)
+      if (kStart + len > buf.length) throw new BencodeError('truncated key')
+      const valueStart = kStart + len
+      const valueEnd = scanValue(buf, valueStart, depth + 1)
+      if (onKey) onKey(Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1'), valueStart, valueEnd)
+      p = valueEnd
+    }
+    return p + 1
+  }
+  throw new BencodeError(`unexpected byte 0x${c.toString(16)} at ${pos}`)
+}
+
+export interface Decoded {
+  value: unknown
+  // Byte spans of the top-level dictionary's values, by key.
+  spans: Map<string, [number, number]>
+}
+
+export function decodeStrict (buf: Uint8Array): Decoded {
+  const spans = new Map<string, [number, number]>()
+  const end = scanValue(buf, 0, 0, (key, s, e) => spans.set(key, [s, e]))
+  if (end !== buf.length) throw new BencodeError(`trailing data after byte ${end}`)
+  return { value: bencode.decode(buf), spans }
+}
+
+export function encode (value: unknown): Buffer {
+  const out = bencode.encode(value)
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+}
+
+// Typed accessors for decoded dictionaries.
+export type Dict = Record<string, unknown>
+
+export function isDict (v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
+}
+
+export function bytes (v: unknown): Buffer | undefined {
+  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined
+}
+
+export function text (v: unknown): string | undefined {
+  return v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : undefined
+}
+
+export function int (v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined
+}

@@ -1,0 +1,82 @@
+// Blocks (from every peer) → verified pieces. Each piece's blocks are copied into one
+// buffer and hashed incrementally as the contiguous prefix grows, so a big piece never
+// blocks the event loop in one go. A piece is emitted only after its SHA-1 matched;
+// a mismatch is reported with the peers that contributed to it.
+import { createHash, type Hash } from 'node:crypto'
+import { Transform, type TransformEvents } from 'streamx'
+import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
+import type { Block } from '../wire/peer.js'
+
+export interface SourcedBlock extends Block {
+  // Who sent it, for blame when the piece fails.
+  from: string
+}
+
+export interface VerifiedPiece {
+  index: number
+  data: Buffer
+}
+
+export interface AssemblerEvents extends TransformEvents {
+  invalid: [index: number, from: Set<string>]
+}
+
+interface Partial {
+  data: Buffer
+  hash: Hash
+  hashed: number
+  got: Uint8Array
+  count: number
+  from: Set<string>
+}
+
+export function pieceBytes (p: unknown): number {
+  return (p as { data: Buffer }).data.length
+}
+
+export class Assembler extends Transform<AssemblerEvents> {
+  private readonly partial = new Map<number, Partial>()
+
+  constructor (private readonly layout: Layout, private readonly hashes: Buffer, highWaterMark = 4 * 1024 * 1024) {
+    super({ byteLength: pieceBytes, highWaterMark })
+  }
+
+  _transform (data: unknown, cb: (err: Error | null, mapped?: unknown) => void): void {
+    const block = data as SourcedBlock
+    const p = this.partial.get(block.index) ?? this.begin(block.index)
+    const b = block.begin / BLOCK_SIZE
+    if (p.got[b] === 0) {
+      block.data.copy(p.data, block.begin)
+      p.got[b] = 1
+      p.count++
+      p.from.add(block.from)
+      while (p.hashed < p.got.length && p.got[p.hashed] === 1) {
+        const start = p.hashed * BLOCK_SIZE
+        p.hash.update(p.data.subarray(start, start + BLOCK_SIZE))
+        p.hashed++
+      }
+    }
+    if (p.count === p.got.length) this.finish(block.index, p)
+    cb(null)
+  }
+
+  private begin (index: number): Partial {
+    const p: Partial = {
+      data: Buffer.allocUnsafe(this.layout.pieceSize(index)),
+      hash: createHash('sha1'),
+      hashed: 0,
+      got: new Uint8Array(this.layout.blockCount(index)),
+      count: 0,
+      from: new Set()
+    }
+    this.partial.set(index, p)
+    return p
+  }
+
+  private finish (index: number, p: Partial): void {
+    this.partial.delete(index)
+    const expected = this.hashes.subarray(index * 20, index * 20 + 20)
+    if (p.hash.digest().equals(expected)) this.push({ index, data: p.data })
+    else this.emit('invalid', index, p.from)
+  }
+}

@@ -1,0 +1,99 @@
+// Positional I/O over a torrent's files. Files open lazily, are created on first
+// write (never through a symlink: O_NOFOLLOW), and every path is checked to stay
+// inside the output directory. Padding files are never touched.
+import { constants, promises as fs } from 'node:fs'
+import path from 'node:path'
+import type { Layout } from './layout.js'
+
+export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean }
+
+export class StorageError extends Error {
+  constructor (message: string, readonly code?: string) { super(message) }
+}
+
+export class FileStore {
+  private readonly handles = new Map<number, Promise<fs.FileHandle>>()
+  private readonly root: string
+
+  constructor (dir: string, private readonly layout: Layout, private readonly files: readonly StoredFile[]) {
+    this.root = path.resolve(dir)
+  }
+
+  filePath (i: number): string {
+    const p = path.join(this.root, ...this.files[i].path)
+    const rel = path.relative(this.root, p)
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new StorageError(`refusing to write outside ${this.root}: ${p}`)
+    return p
+  }
+
+  // Creates every non-pad file (zero-length ones included) so the layout on disk is complete.
+  async create (): Promise<void> {
+    for (let i = 0; i < this.files.length; i++) if (!this.files[i].pad) await this.handle(i, true)
+  }
+
+  async write (offset: number, data: Buffer): Promise<void> {
+    for (const s of this.layout.spans(offset, data.length)) {
+      if (this.files[s.file].pad) continue
+      const fh = await this.handle(s.file, true)
+      await fh.write(data, s.rangeOffset, s.length, s.fileOffset)
+    }
+  }
+
+  // Reads torrent bytes; a missing or short file yields null (data not there).
+  async read (offset: number, length: number): Promise<Buffer | null> {
+    const out = Buffer.alloc(length)
+    for (const s of this.layout.spans(offset, length)) {
+      if (this.files[s.file].pad) continue
+      let fh
+      try {
+        fh = await this.handle(s.file, false)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw err
+      }
+      const { bytesRead } = await fh.read(out, s.rangeOffset, s.length, s.fileOffset)
+      if (bytesRead !== s.length) return null
+    }
+    return out
+  }
+
+  // Size of each file on disk (-1 when missing), for the resume check.
+  async sizes (): Promise<number[]> {
+    return Promise.all(this.files.map(async (_, i) => {
+      try {
+        return (await fs.lstat(this.filePath(i))).size
+      } catch {
+        return -1
+      }
+    }))
+  }
+
+  async close (): Promise<void> {
+    const all = [...this.handles.values()]
+    this.handles.clear()
+    await Promise.all(all.map(async (h) => (await h.catch(() => null))?.close()))
+  }
+
+  private handle (i: number, create: boolean): Promise<fs.FileHandle> {
+    const cached = this.handles.get(i)
+    if (cached) return cached
+    const opening = this.open(i, create)
+    // A failed read-only open is not cached: the file may be created later.
+    opening.catch(() => this.handles.delete(i))
+    this.handles.set(i, opening)
+    return opening
+  }
+
+  private async open (i: number, create: boolean): Promise<fs.FileHandle> {
+    const p = this.filePath(i)
+    if (create) await fs.mkdir(path.dirname(p), { recursive: true })
+    const flags = constants.O_RDWR | constants.O_NOFOLLOW | (create ? constants.O_CREAT : 0)
+    try {
+      return await fs.open(p, flags, 0o644)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      if (e.code === 'ELOOP') throw new StorageError(`refusing to follow a symlink at ${p}`, e.code)
+      throw err
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// Pure geometry: pieces, 16 KiB blocks, and which file bytes a torrent byte range covers.
+// Every stage asks this module instead of doing its own arithmetic.
+export const BLOCK_SIZE = 16384
+
+export interface FileSpanSource { length: number; offset: number; pad: boolean }
+
+export interface Span {
+  file: number
+  fileOffset: number
+  length: number
+  // Where this span starts within the requested range.
+  rangeOffset: number
+}
+
+export class Layout {
+  readonly pieceCount: number
+
+  constructor (readonly pieceLength: number, readonly length: number, readonly files: readonly FileSpanSource[]) {
+    this.pieceCount = Math.ceil(length / pieceLength)
+  }
+
+  pieceOffset (index: number): number {
+    return index * this.pieceLength
+  }
+
+  pieceSize (index: number): number {
+    return index === this.pieceCount - 1 ? this.length - this.pieceOffset(index) : this.pieceLength
+  }
+
+  blockCount (index: number): number {
+    return Math.ceil(this.pieceSize(index) / BLOCK_SIZE)
+  }
+
+  blockSize (index: number, block: number): number {
+    return Math.min(BLOCK_SIZE, this.pieceSize(index) - block * BLOCK_SIZE)
+  }
+
+  // True when (begin, length) is exactly one of the piece's blocks.
+  isBlock (index: number, begin: number, length: number): boolean {
+    if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return false
+    if (begin % BLOCK_SIZE !== 0) return false
+    const b = begin / BLOCK_SIZE
+    return b < this.blockCount(index) && length === this.blockSize(index, b)
+  }
+
+  // A range a peer may request: inside the piece, at most 128 KiB (libtorrent's limit).
+  isValidRequest (index: number, begin: number, length: number): boolean {
+    if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return false
+    return begin >= 0 && length > 0 && length <= 8 * BLOCK_SIZE && begin + length <= this.pieceSize(index)
+  }
+
+  // Pieces whose bytes intersect [start, end).
+  piecesOf (start: number, end: number): [number, number] {
+    return [Math.floor(start / this.pieceLength), Math.ceil(end / this.pieceLength)]
+  }
+
+  // File spans covering torrent bytes [offset, offset + length), in order; zero-length files skipped.
+  spans (offset: number, length: number): Span[] {
+    const out: Span[] = []
+    const start = offset
+    const end = offset + length
+    let i = this.fileAt(offset)
+    for (; i < this.files.length && offset < end; i++) {
+      const f = this.files[i]
+      const fEnd = f.offset + f.length
+      if (f.length === 0 || fEnd <= offset) continue
+      const n = Math.min(end, fEnd) - offset
+      out.push({ file: i, fileOffset: offset - f.offset, length: n, rangeOffset: offset - start })
+      offset += n
+    }
+    return out
+  }
+
+  // Index of the first file whose range could contain `offset` (binary search).
+  private fileAt (offset: number): number {
+    let lo = 0
+    let hi = this.files.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.files[mid].offset <= offset) lo = mid
+      else hi = mid - 1
+    }
+    // Step back over zero-length files sharing the offset so none is missed.
+    while (lo > 0 && this.files[lo - 1].offset === this.files[lo].offset) lo--
+    return lo
+  }
+}

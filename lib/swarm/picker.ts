@@ -1,0 +1,213 @@
+// Which block next. Pieces already started are finished first (so memory holds few
+// partial pieces), then pieces in the readers' deadline windows in order, then the
+// rarest piece the peer has. When every missing piece is started, endgame lets
+// several peers race for the last blocks. The bytes of started pieces are capped:
+// pieces are released only once stored downstream, so a slow sink stops new requests.
+import { Bitfield } from '../bitfield.js'
+import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
+import type { BlockRef } from '../wire/messages.js'
+
+export interface PickerPeer {
+  bitfield: Bitfield
+  hasRequested (index: number, begin: number): boolean
+}
+
+interface Active {
+  index: number
+  size: number
+  blocks: number
+  // Outstanding requests per block (more than one only in endgame).
+  requested: Uint8Array
+  received: Uint8Array
+  receivedCount: number
+  // No block below this one is free.
+  firstFree: number
+}
+
+export class Picker {
+  private readonly availability: Uint32Array
+  private readonly active = new Map<number, Active>()
+  private activeBytes = 0
+  // Missing pieces that are wanted and not started.
+  private unstarted: number
+  private readonly wanted: Bitfield
+  // Piece indexes to fetch first, in order (streaming deadlines).
+  private urgent: number[] = []
+
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number) {
+    this.availability = new Uint32Array(layout.pieceCount)
+    this.wanted = new Bitfield(layout.pieceCount)
+    this.wanted.setAll()
+    this.unstarted = layout.pieceCount - have.count
+  }
+
+  // Only pieces in [first, last) are downloaded.
+  select (first: number, last: number): void {
+    this.unstarted = 0
+    for (let i = 0; i < this.layout.pieceCount; i++) {
+      if (i >= first && i < last) this.wanted.set(i)
+      else this.wanted.clear(i)
+      if (this.isCandidate(i)) this.unstarted++
+    }
+  }
+
+  setUrgent (pieces: number[]): void {
+    this.urgent = pieces
+  }
+
+  get done (): boolean {
+    return this.unstarted === 0 && this.active.size === 0
+  }
+
+  isWanted (i: number): boolean {
+    return this.wanted.get(i) && !this.have.get(i)
+  }
+
+  addPeer (bits: Bitfield): void {
+    for (let i = 0; i < bits.length; i++) if (bits.get(i)) this.availability[i]++
+  }
+
+  removePeer (bits: Bitfield): void {
+    for (let i = 0; i < bits.length; i++) if (bits.get(i) && this.availability[i] > 0) this.availability[i]--
+  }
+
+  addHave (index: number): void {
+    this.availability[index]++
+  }
+
+  // Does the peer have a piece we still need?
+  interesting (bits: Bitfield): boolean {
+    for (let i = 0; i < bits.length; i++) if (bits.get(i) && this.isWanted(i)) return true
+    return false
+  }
+
+  pick (peer: PickerPeer, n: number): BlockRef[] {
+    const out: BlockRef[] = []
+    for (const i of this.urgent) {
+      if (out.length >= n) return out
+      if (!peer.bitfield.get(i) || !this.isWanted(i)) continue
+      const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i) : undefined)
+      if (a) this.fill(a, out, n)
+    }
+    for (const a of this.active.values()) {
+      if (out.length >= n) return out
+      if (peer.bitfield.get(a.index)) this.fill(a, out, n)
+    }
+    while (out.length < n) {
+      const i = this.rarest(peer)
+      if (i < 0 || !this.hasRoom(i, false)) break
+      this.fill(this.start(i), out, n)
+    }
+    if (out.length < n && this.unstarted === 0) this.endgame(peer, out, n)
+    return out
+  }
+
+  // First arrival of a block → true. Duplicates (endgame) and strays → false.
+  received (index: number, begin: number): boolean {
+    const a = this.active.get(index)
+    const b = begin / BLOCK_SIZE
+    if (!a || a.received[b] === 1) return false
+    a.received[b] = 1
+    a.receivedCount++
+    return true
+  }
+
+  // A request that will not be answered (choke, timeout, disconnect).
+  release (ref: BlockRef): void {
+    const a = this.active.get(ref.index)
+    const b = ref.begin / BLOCK_SIZE
+    if (!a || a.received[b] === 1 || a.requested[b] === 0) return
+    a.requested[b]--
+    if (a.requested[b] === 0 && b < a.firstFree) a.firstFree = b
+  }
+
+  // The piece failed its hash check: fetch every block again.
+  reset (index: number): void {
+    const a = this.active.get(index)
+    if (!a) return
+    a.requested.fill(0)
+    a.received.fill(0)
+    a.receivedCount = 0
+    a.firstFree = 0
+  }
+
+  // Verified and stored downstream: its memory is free again.
+  complete (index: number): void {
+    const a = this.active.get(index)
+    if (a) {
+      this.active.delete(index)
+      this.activeBytes -= a.size
+    }
+    this.have.set(index)
+  }
+
+  private isCandidate (i: number): boolean {
+    return this.wanted.get(i) && !this.have.get(i) && !this.active.has(i)
+  }
+
+  // Urgent pieces may exceed the budget by one piece so a reader is never starved.
+  private hasRoom (i: number, urgent: boolean): boolean {
+    const limit = urgent ? this.maxActiveBytes + this.layout.pieceLength : this.maxActiveBytes
+    return this.active.size === 0 || this.activeBytes + this.layout.pieceSize(i) <= limit
+  }
+
+  private start (i: number): Active {
+    const blocks = this.layout.blockCount(i)
+    const a: Active = {
+      index: i,
+      size: this.layout.pieceSize(i),
+      blocks,
+      requested: new Uint8Array(blocks),
+      received: new Uint8Array(blocks),
+      receivedCount: 0,
+      firstFree: 0
+    }
+    this.active.set(i, a)
+    this.activeBytes += a.size
+    this.unstarted--
+    return a
+  }
+
+  private fill (a: Active, out: BlockRef[], n: number): void {
+    for (let b = a.firstFree; b < a.blocks && out.length < n; b++) {
+      if (a.requested[b] !== 0 || a.received[b] !== 0) continue
+      a.requested[b] = 1
+      out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
+    }
+    while (a.firstFree < a.blocks && (a.requested[a.firstFree] !== 0 || a.received[a.firstFree] !== 0)) a.firstFree++
+  }
+
+  // Rarest wanted piece the peer has; the scan starts at a random point to spread ties.
+  private rarest (peer: PickerPeer): number {
+    if (this.unstarted === 0) return -1
+    const count = this.layout.pieceCount
+    const offset = Math.floor(Math.random() * count)
+    let best = -1
+    let bestAvail = Infinity
+    for (let k = 0; k < count; k++) {
+      const i = (k + offset) % count
+      if (!this.isCandidate(i) || !peer.bitfield.get(i)) continue
+      const avail = this.availability[i]
+      if (avail < bestAvail) {
+        best = i
+        bestAvail = avail
+        if (avail <= 1) break
+      }
+    }
+    return best
+  }
+
+  // Ask this peer too for blocks others are already fetching.
+  private endgame (peer: PickerPeer, out: BlockRef[], n: number): void {
+    for (const a of this.active.values()) {
+      if (!peer.bitfield.get(a.index)) continue
+      for (let b = 0; b < a.blocks && out.length < n; b++) {
+        const begin = b * BLOCK_SIZE
+        if (a.received[b] !== 0 || peer.hasRequested(a.index, begin)) continue
+        a.requested[b]++
+        out.push({ index: a.index, begin, length: this.layout.blockSize(a.index, b) })
+      }
+      if (out.length >= n) return
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Keeps each peer's request pipeline full. Interest follows what peers have; each
+// peer gets up to its window of outstanding requests from the picker; requests a
+// peer will not answer (choke, snub, disconnect) go back to the picker.
+import type { Picker } from './picker.js'
+import type { Peer } from '../wire/peer.js'
+
+export class Scheduler {
+  constructor (private readonly picker: Picker, private readonly peers: Set<Peer>) {}
+
+  attach (peer: Peer): void {
+    const updated = (): void => { this.updateInterest(peer); this.fill(peer) }
+    peer.on('bitfield', () => { this.picker.addPeer(peer.bitfield); updated() })
+    peer.on('have', (i) => {
+      this.picker.addHave(i)
+      if (!peer.amInterested && this.picker.isWanted(i)) peer.interested(true)
+      this.fill(peer)
+    })
+    peer.on('unchoke', () => this.fill(peer))
+    peer.on('choke', () => this.release(peer))
+    peer.on('snubbed', (refs) => {
+      for (const r of refs) this.picker.release(r)
+      this.fillAll()
+    })
+    peer.once('close', () => {
+      this.picker.removePeer(peer.bitfield)
+      this.release(peer)
+    })
+  }
+
+  // A block arrived: false means another peer already delivered it (endgame).
+  accept (peer: Peer, index: number, begin: number, length: number): boolean {
+    if (!this.picker.received(index, begin)) return false
+    // In endgame others may be fetching the same block: call them off.
+    for (const other of this.peers) {
+      if (other !== peer && other.hasRequested(index, begin)) other.cancel({ index, begin, length })
+    }
+    return true
+  }
+
+  fill (peer: Peer): void {
+    if (peer.peerChoking || !peer.amInterested || peer.destroyed) return
+    const n = peer.window - peer.outstandingCount
+    if (n <= 0) return
+    const refs = this.picker.pick(peer, n)
+    for (const r of refs) peer.request(r)
+    if (refs.length === 0 && peer.outstandingCount === 0) this.updateInterest(peer)
+  }
+
+  fillAll (): void {
+    for (const p of this.peers) this.fill(p)
+  }
+
+  // After a piece completes some peers may have nothing left we want.
+  refreshInterest (): void {
+    for (const p of this.peers) if (p.amInterested && p.outstandingCount === 0) this.updateInterest(p)
+  }
+
+  private updateInterest (peer: Peer): void {
+    peer.interested(this.picker.interesting(peer.bitfield))
+  }
+
+  private release (peer: Peer): void {
+    const refs = peer.takeOutstanding()
+    for (const r of refs) this.picker.release(r)
+    if (refs.length > 0) this.fillAll()
+  }
+}

@@ -1,0 +1,173 @@
+// Connections for one torrent: dials known addresses, accepts incoming ones, caps the
+// number of peers, drops duplicates and bans peers that misbehave. It hands out
+// handshaken `Peer`s; what to ask them for is the scheduler's job.
+import net from 'node:net'
+import { EventEmitter } from 'node:events'
+import { Peer, type Block } from '../wire/peer.js'
+import type { PeerAddress } from '../tracker/types.js'
+
+export interface SwarmOptions {
+  infoHash: Buffer
+  peerId: Buffer
+  pieceCount: number
+  onBlock: (peer: Peer, block: Block, done: () => void) => void
+  maxConnections?: number
+  connectTimeoutMs?: number
+  requestTimeoutMs?: number
+  // Offence points before a ban (a failed piece counts 5, an unrequested block 1).
+  banThreshold?: number
+}
+
+interface SwarmEvents {
+  peer: [Peer]
+  'peer-closed': [Peer, Error | null]
+  banned: [string, string]
+  listening: [number]
+}
+
+interface Known { host: string; port: number; failures: number; nextTry: number; connected: boolean }
+
+const RETRY_BASE_MS = 5000
+
+export class Swarm extends EventEmitter<SwarmEvents> {
+  readonly peers = new Set<Peer>()
+  private readonly known = new Map<string, Known>()
+  private readonly banned = new Set<string>()
+  private readonly score = new Map<string, number>()
+  // Dialed peers not yet handshaken.
+  private readonly connecting = new Set<Peer>()
+  private server: net.Server | null = null
+  private destroyed = false
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly opts: SwarmOptions) {
+    super()
+    this.timer = setInterval(() => this.dialMore(), 2000)
+    this.timer.unref()
+  }
+
+  get maxConnections (): number {
+    return this.opts.maxConnections ?? 50
+  }
+
+  get knownCount (): number {
+    return this.known.size
+  }
+
+  async listen (port: number, host?: string): Promise<number> {
+    const server = net.createServer((socket) => this.accept(socket))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolve())
+    })
+    const bound = (server.address() as net.AddressInfo).port
+    this.emit('listening', bound)
+    return bound
+  }
+
+  add (addresses: PeerAddress[]): void {
+    for (const a of addresses) {
+      const k = addrKey(a.host, a.port)
+      if (this.banned.has(k) || this.known.has(k)) continue
+      this.known.set(k, { host: a.host, port: a.port, failures: 0, nextTry: 0, connected: false })
+    }
+    this.dialMore()
+  }
+
+  // Records misbehaviour; past the threshold the peer is disconnected and never dialed again.
+  offend (peer: Peer, points: number, reason: string): void {
+    const k = peer.address
+    const s = (this.score.get(k) ?? 0) + points
+    this.score.set(k, s)
+    if (s < (this.opts.banThreshold ?? 10)) return
+    this.banned.add(k)
+    if (peer.remoteId) this.banned.add(peer.remoteId.toString('hex'))
+    this.emit('banned', k, reason)
+    peer.destroy()
+  }
+
+  isBanned (address: string): boolean {
+    return this.banned.has(address)
+  }
+
+  destroy (): Promise<void> {
+    this.destroyed = true
+    clearInterval(this.timer)
+    for (const p of this.peers) p.destroy()
+    const server = this.server
+    if (!server) return Promise.resolve()
+    return new Promise((resolve) => server.close(() => resolve()))
+  }
+
+  private dialMore (): void {
+    if (this.destroyed) return
+    const now = Date.now()
+    for (const k of this.known.values()) {
+      if (this.peers.size + this.connecting.size >= this.maxConnections) return
+      if (k.connected || k.nextTry > now || this.banned.has(addrKey(k.host, k.port))) continue
+      this.dial(k)
+    }
+  }
+
+  private dial (k: Known): void {
+    k.connected = true
+    const socket = net.connect({ host: k.host, port: k.port })
+    socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
+    socket.once('connect', () => socket.setTimeout(0))
+    const peer = this.attach(socket, addrKey(k.host, k.port))
+    this.connecting.add(peer)
+    peer.once('handshake', () => { k.failures = 0 })
+    peer.once('close', () => {
+      k.connected = false
+      if (!peer.handshaken) k.failures++
+      k.nextTry = Date.now() + RETRY_BASE_MS * 2 ** Math.min(k.failures, 6)
+      setImmediate(() => this.dialMore())
+    })
+  }
+
+  private accept (socket: net.Socket): void {
+    if (this.destroyed || this.peers.size >= this.maxConnections) {
+      socket.destroy()
+      return
+    }
+    this.attach(socket, addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0))
+  }
+
+  private attach (socket: net.Socket, address: string): Peer {
+    socket.setNoDelay(true)
+    const peer = new Peer({
+      socket,
+      address,
+      infoHash: this.opts.infoHash,
+      peerId: this.opts.peerId,
+      pieceCount: this.opts.pieceCount,
+      onBlock: this.opts.onBlock,
+      requestTimeoutMs: this.opts.requestTimeoutMs
+    })
+    // Handshake as soon as the socket is writable; both sides send theirs at once.
+    if (socket.connecting) socket.once('connect', () => peer.sendHandshake())
+    else peer.sendHandshake()
+    peer.once('handshake', () => {
+      this.connecting.delete(peer)
+      const id = peer.remoteId?.toString('hex') ?? ''
+      if (this.banned.has(id) || [...this.peers].some((p) => p.remoteId?.toString('hex') === id)) {
+        peer.destroy()
+        return
+      }
+      this.peers.add(peer)
+      this.emit('peer', peer)
+    })
+    let closedErr: Error | null = null
+    peer.on('error', (err) => { closedErr = err })
+    peer.once('close', () => {
+      this.connecting.delete(peer)
+      if (this.peers.delete(peer)) this.emit('peer-closed', peer, closedErr)
+    })
+    return peer
+  }
+}
+
+function addrKey (host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}

@@ -1,0 +1,77 @@
+// Serves peers' requests from verified data on disk. Each peer has a bounded queue,
+// served one block at a time with the socket's backpressure; requests for pieces we
+// lack, out of range or over the size limit, and queue floods are offences.
+import type { Bitfield } from '../bitfield.js'
+import type { Layout } from '../storage/layout.js'
+import type { FileStore } from '../storage/files.js'
+import type { BlockRef } from '../wire/messages.js'
+import type { Peer } from '../wire/peer.js'
+
+export const MAX_QUEUE = 500
+
+export interface UploaderOptions {
+  layout: Layout
+  store: FileStore
+  have: Bitfield
+  offend: (peer: Peer, points: number, reason: string) => void
+}
+
+export class Uploader {
+  private readonly queues = new Map<Peer, BlockRef[]>()
+  private readonly busy = new Set<Peer>()
+
+  constructor (private readonly opts: UploaderOptions) {}
+
+  attach (peer: Peer): void {
+    this.queues.set(peer, [])
+    peer.on('request', (r) => this.onRequest(peer, r))
+    peer.on('cancel', (r) => {
+      const q = this.queues.get(peer)
+      const i = q ? q.findIndex((x) => x.index === r.index && x.begin === r.begin && x.length === r.length) : -1
+      if (q && i >= 0) q.splice(i, 1)
+    })
+    // Choking a peer discards its queued requests (BEP 3).
+    peer.on('close', () => this.queues.delete(peer))
+  }
+
+  choked (peer: Peer): void {
+    this.queues.get(peer)?.splice(0)
+  }
+
+  private onRequest (peer: Peer, r: BlockRef): void {
+    const q = this.queues.get(peer)
+    if (!q || peer.amChoking) return
+    if (!this.opts.layout.isValidRequest(r.index, r.begin, r.length)) return this.opts.offend(peer, 2, `invalid request ${r.index}:${r.begin}+${r.length}`)
+    if (!this.opts.have.get(r.index)) return this.opts.offend(peer, 1, `request for missing piece ${r.index}`)
+    if (q.length >= MAX_QUEUE) return this.opts.offend(peer, 1, 'request flood')
+    q.push(r)
+    if (!this.busy.has(peer)) void this.serve(peer, q)
+  }
+
+  private async serve (peer: Peer, q: BlockRef[]): Promise<void> {
+    this.busy.add(peer)
+    try {
+      for (let r = q.shift(); r && !peer.destroyed; r = q.shift()) {
+        const data = await this.opts.store.read(this.opts.layout.pieceOffset(r.index) + r.begin, r.length)
+        if (!data || peer.amChoking) continue
+        if (!peer.sendPiece(r.index, r.begin, data)) await drained(peer)
+      }
+    } catch (err) {
+      peer.destroy(err as Error)
+    } finally {
+      this.busy.delete(peer)
+    }
+  }
+}
+
+function drained (peer: Peer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      peer.socket.off('drain', done)
+      peer.off('close', done)
+      resolve()
+    }
+    peer.socket.on('drain', done)
+    peer.on('close', done)
+  })
+}

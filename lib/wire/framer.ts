@@ -1,0 +1,88 @@
+// Stage 1 of a peer connection: socket bytes → handshake, then decoded messages.
+// A small state machine asks for exactly N more bytes and calls the matching handler.
+// Incoming chunks are kept in a list and joined once per frame (or sliced when one
+// chunk holds the frame), lengths are read unsigned, and a frame over the cap is an error.
+import { Transform } from 'streamx'
+import { decodeHandshake, decodeMessage, HANDSHAKE_LENGTH, WireError, type Handshake, type Message } from './messages.js'
+
+export type Frame = ({ type: 'handshake' } & Handshake) | Message
+
+// Backpressure counts real payload bytes for blocks.
+export function frameBytes (f: unknown): number {
+  const m = f as Frame
+  return m.type === 'piece' ? m.data.length : 64
+}
+
+export class Framer extends Transform {
+  private chunks: Buffer[] = []
+  private buffered = 0
+  private need = HANDSHAKE_LENGTH
+  private onFrame: (buf: Buffer) => void = this.onHandshake
+
+  constructor (private readonly maxFrame: number) {
+    super({ byteLength: frameBytes, highWaterMark: 256 * 1024 })
+  }
+
+  _transform (chunk: unknown, cb: (err: Error | null, mapped?: unknown) => void): void {
+    this.chunks.push(chunk as Buffer)
+    this.buffered += (chunk as Buffer).length
+    try {
+      while (this.buffered >= this.need) this.onFrame(this.take(this.need))
+    } catch (err) {
+      cb(err as Error)
+      return
+    }
+    cb(null)
+  }
+
+  // Removes exactly n bytes from the front of the chunk list.
+  private take (n: number): Buffer {
+    this.buffered -= n
+    const first = this.chunks[0]
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n)
+      return first.subarray(0, n)
+    }
+    if (first.length === n) {
+      this.chunks.shift()
+      return first
+    }
+    const out = Buffer.allocUnsafe(n)
+    let off = 0
+    while (off < n) {
+      const c = this.chunks[0]
+      const k = Math.min(c.length, n - off)
+      c.copy(out, off, 0, k)
+      off += k
+      if (k === c.length) this.chunks.shift()
+      else this.chunks[0] = c.subarray(k)
+    }
+    return out
+  }
+
+  private onHandshake (buf: Buffer): void {
+    this.push({ type: 'handshake', ...decodeHandshake(buf) })
+    this.expectLength()
+  }
+
+  private expectLength (): void {
+    this.need = 4
+    this.onFrame = this.onLength
+  }
+
+  private onLength (buf: Buffer): void {
+    const len = buf.readUInt32BE(0)
+    if (len === 0) {
+      this.push({ type: 'keep-alive' })
+      return
+    }
+    if (len > this.maxFrame) throw new WireError(`frame of ${len} bytes exceeds the ${this.maxFrame}-byte cap`)
+    this.need = len
+    this.onFrame = this.onMessage
+  }
+
+  private onMessage (buf: Buffer): void {
+    this.push(decodeMessage(buf))
+    this.expectLength()
+  }
+}

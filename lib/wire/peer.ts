@@ -1,0 +1,267 @@
+// Stage 2 of a peer connection: decoded messages in, protocol state and blocks out.
+// Holds one peer's choke/interest state, its bitfield, and the requests we have
+// outstanding to it. A block is handed to `onBlock` and this stream's write callback
+// waits until downstream has taken it, so a slow disk pauses the socket (TCP flow
+// control reaches the remote peer). Blocks nobody asked for are offences, never data.
+import type { Socket } from 'node:net'
+import { Writable, type WritableEvents } from 'streamx'
+import { Bitfield } from '../bitfield.js'
+import { Framer, type Frame } from './framer.js'
+import {
+  encodeBitfield, encodeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
+  KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, type BlockRef, type Handshake
+} from './messages.js'
+import { BLOCK_SIZE } from '../storage/layout.js'
+
+export interface Block { index: number; begin: number; data: Buffer }
+
+export interface PeerEvents extends WritableEvents {
+  handshake: [Handshake]
+  choke: []
+  unchoke: []
+  interested: []
+  'not-interested': []
+  have: [number]
+  bitfield: []
+  request: [BlockRef]
+  cancel: [BlockRef]
+  extended: [number, Buffer]
+  // Something the peer did wrong; the swarm keeps score.
+  offence: [string]
+  // Outstanding requests went unanswered too long; they were cancelled.
+  snubbed: [BlockRef[]]
+}
+
+export interface PeerOptions {
+  socket: Socket
+  // host:port we dialed, or the remote end of an accepted socket.
+  address: string
+  infoHash: Buffer
+  peerId: Buffer
+  pieceCount: number
+  onBlock: (peer: Peer, block: Block, done: () => void) => void
+  requestTimeoutMs?: number
+  idleTimeoutMs?: number
+}
+
+const TICK_MS = 2000
+const KEEP_ALIVE_MS = 60_000
+
+export class Peer extends Writable<PeerEvents> {
+  readonly socket: Socket
+  readonly address: string
+  remoteId: Buffer | null = null
+  reserved: Buffer | null = null
+  bitfield: Bitfield
+  amChoking = true
+  amInterested = false
+  peerChoking = true
+  peerInterested = false
+  // Bytes per second received, smoothed over a few seconds.
+  rate = 0
+  downloaded = 0
+  uploaded = 0
+  // Request queue depth the peer advertised (BEP 10 `reqq`).
+  reqq = 250
+
+  private readonly opts: PeerOptions
+  private readonly outstanding = new Map<number, BlockRef & { at: number }>()
+  private readonly cancelled = new Set<number>()
+  private lastReceived = Date.now()
+  private lastSent = Date.now()
+  private lastBlockAt = Date.now()
+  private rateBytes = 0
+  private rateAt = Date.now()
+  private readonly timer: NodeJS.Timeout
+
+  constructor (opts: PeerOptions) {
+    super({ byteLength: () => 1, highWaterMark: 16 })
+    this.opts = opts
+    this.socket = opts.socket
+    this.address = opts.address
+    this.bitfield = new Bitfield(opts.pieceCount)
+    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil(opts.pieceCount / 8) + 1, 1024 * 1024))
+    this.socket.on('error', (err) => this.destroy(err))
+    this.socket.on('close', () => this.destroy())
+    framer.on('error', (err: Error) => this.destroy(err))
+    // Explicit pause/resume so a full pipeline stops reading the socket.
+    this.socket.on('data', (chunk: Buffer) => { if (!framer.write(chunk)) this.socket.pause() })
+    framer.on('drain', () => this.socket.resume())
+    framer.pipe(this)
+    this.timer = setInterval(() => this.tick(), TICK_MS)
+    this.timer.unref()
+  }
+
+  get outstandingCount (): number {
+    return this.outstanding.size
+  }
+
+  get handshaken (): boolean {
+    return this.remoteId !== null
+  }
+
+  supports (flag: { byte: number, bit: number }): boolean {
+    return this.reserved !== null && (this.reserved[flag.byte] & flag.bit) !== 0
+  }
+
+  // How many requests to keep in flight: the bandwidth-delay product at about
+  // half a second of this peer's rate, floored high enough for loopback.
+  get window (): number {
+    const bdp = Math.ceil((this.rate * 0.5) / BLOCK_SIZE)
+    return Math.min(this.reqq, Math.max(64, bdp))
+  }
+
+  hasRequested (index: number, begin: number): boolean {
+    return this.outstanding.has(key(index, begin))
+  }
+
+  sendHandshake (): void {
+    const reserved = Buffer.alloc(8)
+    reserved[RESERVED_EXTENDED.byte] |= RESERVED_EXTENDED.bit
+    this.send(encodeHandshake({ reserved, infoHash: this.opts.infoHash, peerId: this.opts.peerId }))
+  }
+
+  sendBitfield (bits: Bitfield): void {
+    if (bits.count > 0) this.send(encodeBitfield(bits.buffer))
+  }
+
+  have (index: number): void {
+    this.send(encodeIndex('have', index))
+  }
+
+  interested (yes: boolean): void {
+    if (this.amInterested === yes) return
+    this.amInterested = yes
+    this.send(encodeSimple(yes ? 'interested' : 'not-interested'))
+  }
+
+  choke (yes: boolean): void {
+    if (this.amChoking === yes) return
+    this.amChoking = yes
+    this.send(encodeSimple(yes ? 'choke' : 'unchoke'))
+  }
+
+  request (ref: BlockRef): void {
+    if (this.outstanding.size === 0) this.lastBlockAt = Date.now()
+    this.outstanding.set(key(ref.index, ref.begin), { ...ref, at: Date.now() })
+    this.send(encodeBlockRef('request', ref))
+  }
+
+  cancel (ref: BlockRef): void {
+    const k = key(ref.index, ref.begin)
+    if (!this.outstanding.delete(k)) return
+    this.cancelled.add(k)
+    this.send(encodeBlockRef('cancel', ref))
+  }
+
+  // Returns false when the socket is backed up; wait for its 'drain'.
+  sendPiece (index: number, begin: number, data: Buffer): boolean {
+    this.uploaded += data.length
+    this.send(encodePieceHeader(index, begin, data.length))
+    return this.send(data)
+  }
+
+  sendExtended (id: number, payload: Uint8Array): void {
+    this.send(encodeExtended(id, payload))
+  }
+
+  // Requests the peer will no longer answer (we were choked, or it is closing).
+  takeOutstanding (): BlockRef[] {
+    const refs = [...this.outstanding.values()]
+    for (const k of this.outstanding.keys()) this.cancelled.add(k)
+    this.outstanding.clear()
+    return refs
+  }
+
+  private send (buf: Buffer): boolean {
+    if (this.socket.destroyed) return false
+    this.lastSent = Date.now()
+    return this.socket.write(buf)
+  }
+
+  _write (data: unknown, cb: (err: Error | null) => void): void {
+    const m = data as Frame
+    this.lastReceived = Date.now()
+    if (m.type === 'handshake') return cb(this.onHandshake(m))
+    if (!this.handshaken) return cb(new WireError('message before handshake'))
+    switch (m.type) {
+      case 'piece': return this.onPiece(m, cb)
+      case 'choke': this.peerChoking = true; this.emit('choke'); break
+      case 'unchoke': this.peerChoking = false; this.emit('unchoke'); break
+      case 'interested': this.peerInterested = true; this.emit('interested'); break
+      case 'not-interested': this.peerInterested = false; this.emit('not-interested'); break
+      case 'have':
+        if (m.index >= this.bitfield.length) return cb(new WireError(`have for piece ${m.index} out of range`))
+        if (this.bitfield.set(m.index)) this.emit('have', m.index)
+        break
+      case 'bitfield': {
+        const bits = Bitfield.fromWire(this.bitfield.length, m.bitfield)
+        if (!bits) return cb(new WireError('bitfield has the wrong length or spare bits set'))
+        this.bitfield = bits
+        this.emit('bitfield')
+        break
+      }
+      case 'request': this.emit('request', m); break
+      case 'cancel': this.emit('cancel', m); break
+      case 'extended': this.emit('extended', m.id, m.payload); break
+      case 'have-all': case 'have-none': case 'reject': case 'suggest': case 'allowed-fast':
+        // Only valid when both sides negotiated BEP 6, which we do not advertise yet.
+        if (!this.supports(RESERVED_FAST)) return cb(new WireError(`${m.type} without the fast extension`))
+        break
+    }
+    cb(null)
+  }
+
+  private onHandshake (h: Handshake): Error | null {
+    if (!h.infoHash.equals(this.opts.infoHash)) return new WireError('peer handshake is for another torrent')
+    if (h.peerId.equals(this.opts.peerId)) return new WireError('connected to ourselves')
+    this.remoteId = Buffer.from(h.peerId)
+    this.reserved = Buffer.from(h.reserved)
+    this.emit('handshake', h)
+    return null
+  }
+
+  private onPiece (m: Block, cb: (err: Error | null) => void): void {
+    const k = key(m.index, m.begin)
+    const req = this.outstanding.get(k)
+    if (!req || req.length !== m.data.length) {
+      // A block we cancelled may still arrive; anything else was never asked for.
+      if (!this.cancelled.delete(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`)
+      return cb(null)
+    }
+    this.outstanding.delete(k)
+    this.downloaded += m.data.length
+    this.rateBytes += m.data.length
+    this.lastBlockAt = Date.now()
+    this.opts.onBlock(this, m, () => cb(null))
+  }
+
+  private tick (): void {
+    const now = Date.now()
+    const dt = (now - this.rateAt) / 1000
+    this.rate = this.rate * 0.5 + (this.rateBytes / dt) * 0.5
+    this.rateBytes = 0
+    this.rateAt = now
+    if (now - this.lastReceived > (this.opts.idleTimeoutMs ?? 150_000)) {
+      this.destroy(new WireError('peer idle too long'))
+      return
+    }
+    if (this.outstanding.size > 0 && now - this.lastBlockAt > (this.opts.requestTimeoutMs ?? 20_000)) {
+      const refs = [...this.outstanding.values()]
+      for (const r of refs) this.cancel(r)
+      this.lastBlockAt = now
+      this.emit('snubbed', refs)
+    }
+    if (now - this.lastSent > KEEP_ALIVE_MS) this.send(KEEP_ALIVE)
+  }
+
+  _destroy (cb: (err: Error | null) => void): void {
+    clearInterval(this.timer)
+    this.socket.destroy()
+    cb(null)
+  }
+}
+
+function key (index: number, begin: number): number {
+  return index * 0x100000000 + begin
+}
