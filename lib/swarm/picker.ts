@@ -137,6 +137,8 @@ export class Picker {
     if (a) {
       this.active.delete(index)
       this.activeBytes -= a.size
+    } else if (this.isCandidate(index)) {
+      this.unstarted--
     }
     this.have.set(index)
   }
@@ -199,11 +201,12 @@ export class Picker {
 
   // Ask this peer too for blocks others are already fetching.
   private endgame (peer: PickerPeer, out: BlockRef[], n: number): void {
+    const picked = new Set(out.map((r) => `${r.index}:${r.begin}`))
     for (const a of this.active.values()) {
       if (!peer.bitfield.get(a.index)) continue
       for (let b = 0; b < a.blocks && out.length < n; b++) {
         const begin = b * BLOCK_SIZE
-        if (a.received[b] !== 0 || peer.hasRequested(a.index, begin)) continue
+        if (a.received[b] !== 0 || peer.hasRequested(a.index, begin) || picked.has(`${a.index}:${begin}`)) continue
         a.requested[b]++
         out.push({ index: a.index, begin, length: this.layout.blockSize(a.index, b) })
       }

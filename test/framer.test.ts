@@ -1,0 +1,70 @@
+import t from 'tap'
+import { Framer, type Frame } from '../lib/wire/framer.js'
+import {
+  encodeHandshake, encodeBlockRef, encodeIndex, encodePieceHeader, encodeSimple, encodeBitfield, encodeExtended, KEEP_ALIVE, decodeMessage
+} from '../lib/wire/messages.js'
+
+const handshake = encodeHandshake({ reserved: Buffer.alloc(8), infoHash: Buffer.alloc(20, 1), peerId: Buffer.alloc(20, 2) })
+
+function collect (framer: Framer): Frame[] {
+  const out: Frame[] = []
+  framer.on('data', (f: unknown) => out.push(f as Frame))
+  return out
+}
+
+function stream (): Buffer {
+  const block = Buffer.alloc(16384, 7)
+  return Buffer.concat([
+    handshake,
+    KEEP_ALIVE,
+    encodeSimple('unchoke'),
+    encodeIndex('have', 3),
+    encodeBitfield(Buffer.from([0xf0])),
+    encodeBlockRef('request', { index: 1, begin: 16384, length: 16384 }),
+    encodePieceHeader(1, 16384, block.length), block,
+    encodeExtended(0, Buffer.from('d1:md6:ut_pexi1eee'))
+  ])
+}
+
+const expected = ['handshake', 'keep-alive', 'unchoke', 'have', 'bitfield', 'request', 'piece', 'extended']
+
+t.test('frames arriving byte by byte and in one chunk decode the same', async (t) => {
+  for (const chunkSize of [1, 3, 68, 1000, 1 << 20]) {
+    const framer = new Framer(1 << 20)
+    const out = collect(framer)
+    const all = stream()
+    for (let i = 0; i < all.length; i += chunkSize) framer.write(all.subarray(i, i + chunkSize))
+    await new Promise((resolve) => setImmediate(resolve))
+    t.same(out.map((f) => f.type), expected, `chunk size ${chunkSize}`)
+    const piece = out[6] as { index: number, begin: number, data: Buffer }
+    t.equal(piece.data.length, 16384)
+    t.ok(piece.data.every((b) => b === 7))
+    t.same(out[5], { type: 'request', index: 1, begin: 16384, length: 16384 })
+  }
+})
+
+t.test('oversize and 2^31+ length prefixes are refused, not desynced', async (t) => {
+  for (const len of [16384 + 14, 0x80000000, 0xffffffff]) {
+    const framer = new Framer(16384 + 13)
+    const err = new Promise<Error>((resolve) => framer.on('error', resolve))
+    const prefix = Buffer.alloc(4)
+    prefix.writeUInt32BE(len)
+    framer.write(Buffer.concat([handshake, prefix]))
+    t.match((await err).message, /exceeds/)
+  }
+})
+
+t.test('a bad handshake is refused', async (t) => {
+  const framer = new Framer(1000)
+  const err = new Promise<Error>((resolve) => framer.on('error', resolve))
+  framer.write(Buffer.alloc(68, 0x41))
+  t.match((await err).message, /not a BitTorrent handshake/)
+})
+
+t.test('messages with wrong payload lengths are refused', async (t) => {
+  t.throws(() => decodeMessage(Buffer.from([4, 0, 0])), { name: 'WireError' })
+  t.throws(() => decodeMessage(Buffer.from([6, 0, 0, 0, 1])), { name: 'WireError' })
+  t.throws(() => decodeMessage(Buffer.from([1, 0])), { name: 'WireError' })
+  t.throws(() => decodeMessage(Buffer.from([7, 0])), { name: 'WireError' })
+  t.same(decodeMessage(Buffer.from([99, 1, 2])), { type: 'unknown', id: 99 })
+})

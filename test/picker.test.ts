@@ -1,0 +1,93 @@
+import t from 'tap'
+import { Bitfield } from '../lib/bitfield.js'
+import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
+import { Picker, type PickerPeer } from '../lib/swarm/picker.js'
+
+const PIECE = 4 * BLOCK_SIZE
+
+function setup (pieces: number, budgetPieces = 100): { picker: Picker, layout: Layout } {
+  const layout = new Layout(PIECE, PIECE * pieces, [{ length: PIECE * pieces, offset: 0, pad: false }])
+  return { layout, picker: new Picker(layout, new Bitfield(pieces), PIECE * budgetPieces) }
+}
+
+// Picks for a peer and remembers what it was asked, as a real Peer does.
+function pick (picker: Picker, p: PickerPeer & { requested: Set<string> }, n: number): { index: number, begin: number, length: number }[] {
+  const refs = picker.pick(p, n)
+  for (const r of refs) p.requested.add(`${r.index}:${r.begin}`)
+  return refs
+}
+
+function peer (pieces: number, has: number[]): PickerPeer & { requested: Set<string> } {
+  const bitfield = new Bitfield(pieces)
+  for (const i of has) bitfield.set(i)
+  const requested = new Set<string>()
+  return { bitfield, requested, hasRequested: (i, b) => requested.has(`${i}:${b}`) }
+}
+
+t.test('rarest piece first, and a started piece is finished before another starts', async (t) => {
+  const { picker } = setup(4)
+  const a = peer(4, [0, 1, 2, 3])
+  const b = peer(4, [0, 1, 3])
+  picker.addPeer(a.bitfield)
+  picker.addPeer(b.bitfield)
+  const first = pick(picker, a, 2)
+  t.same(first.map((r) => r.index), [2, 2], 'piece 2 is held by one peer only')
+  t.same(pick(picker, a, 2).map((r) => [r.index, r.begin]), [[2, 2 * BLOCK_SIZE], [2, 3 * BLOCK_SIZE]])
+})
+
+t.test('budget caps pieces in flight until one completes', async (t) => {
+  const { picker } = setup(4, 1)
+  const a = peer(4, [0, 1, 2, 3])
+  picker.addPeer(a.bitfield)
+  const got = pick(picker, a, 100)
+  t.equal(got.length, 4, 'one piece worth of blocks')
+  t.same(pick(picker, a, 100), [])
+  for (const r of got) t.ok(picker.received(r.index, r.begin))
+  picker.complete(got[0].index)
+  t.equal(pick(picker, a, 100).length, 4)
+})
+
+t.test('released and reset blocks are offered again', async (t) => {
+  const { picker } = setup(1)
+  const a = peer(1, [0])
+  picker.addPeer(a.bitfield)
+  const got = pick(picker, a, 4)
+  picker.release(got[1])
+  a.requested.delete(`0:${got[1].begin}`)
+  t.same(pick(picker, a, 4), [got[1]])
+  for (const r of got) picker.received(r.index, r.begin)
+  t.notOk(picker.received(0, 0), 'duplicate')
+  picker.reset(0)
+  a.requested.clear()
+  t.equal(pick(picker, a, 10).length, 4)
+})
+
+t.test('endgame duplicates outstanding blocks to another peer, never twice to one', async (t) => {
+  const { picker } = setup(1)
+  const a = peer(1, [0])
+  const b = peer(1, [0])
+  const got = pick(picker, a, 4)
+  picker.received(got[0].index, got[0].begin)
+  t.same(pick(picker, a, 4), [], 'a already asked for everything')
+  const dup = pick(picker, b, 4)
+  t.same(dup.map((r) => r.begin), [BLOCK_SIZE, 2 * BLOCK_SIZE, 3 * BLOCK_SIZE])
+})
+
+t.test('interest and selection', async (t) => {
+  const { picker } = setup(4)
+  const a = peer(4, [3])
+  t.ok(picker.interesting(a.bitfield))
+  picker.select(0, 2)
+  t.notOk(picker.interesting(a.bitfield))
+  t.same(pick(picker, a, 10), [])
+  picker.complete(0)
+  picker.complete(1)
+  t.ok(picker.done)
+})
+
+t.test('urgent pieces come first, in order', async (t) => {
+  const { picker } = setup(8)
+  const a = peer(8, [0, 1, 2, 3, 4, 5, 6, 7])
+  picker.setUrgent([5, 6])
+  t.same([...new Set(pick(picker, a, 8).map((r) => r.index))], [5, 6])
+})
