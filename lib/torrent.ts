@@ -7,6 +7,10 @@ import { Bitfield } from './bitfield.js'
 import { Layout } from './storage/layout.js'
 import { FileStore } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
+import { MemoryWindow } from './stream/window.js'
+import { OrderedStream, type PieceSource } from './stream/ordered.js'
+import { Deadlines } from './stream/deadlines.js'
+import type { PieceSink } from './pieces/sink.js'
 import { verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
@@ -34,6 +38,11 @@ export interface TorrentOptions {
   uploadSlots?: number
   // Re-hash existing files on open and keep what is good (default true).
   verify?: boolean
+  // 'disk' (default) writes files; 'memory' keeps only a bounded window for one
+  // sequential reader and writes nothing.
+  storage?: 'disk' | 'memory'
+  // Download only this torrent byte range [start, end) (default: everything).
+  range?: { start: number, end: number }
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -60,17 +69,45 @@ interface TorrentEvents {
 
 const CLIENT_PREFIX = '-PE0100-'
 
-export class Torrent extends EventEmitter<TorrentEvents> {
+export interface ReadRange {
+  // First byte (default 0).
+  start?: number
+  // Last byte, inclusive (default: the last byte), as in fs.createReadStream.
+  end?: number
+}
+
+// One file of a torrent, readable as a stream of verified bytes.
+export class TorrentFile {
+  readonly name: string
+  readonly path: string
+  constructor (private readonly torrent: Torrent, readonly length: number, readonly offset: number, parts: string[]) {
+    this.name = parts[parts.length - 1]
+    this.path = parts.join('/')
+  }
+
+  createReadStream (range: ReadRange = {}): OrderedStream {
+    const start = range.start ?? 0
+    const end = range.end ?? this.length - 1
+    return this.torrent.createReadStream({ start: this.offset + start, end: this.offset + Math.min(end, this.length - 1) })
+  }
+}
+
+export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource {
   readonly meta: Metainfo
   readonly layout: Layout
   readonly peerId = Buffer.concat([Buffer.from(CLIENT_PREFIX), randomBytes(12)])
+  readonly files: TorrentFile[]
   port = 0
   have: Bitfield
+  // Pieces readers can read now (on disk, or in the memory window).
+  private readonly stored: Bitfield
+  private readonly deadlines: Deadlines
+  private readonly waiting = new Map<number, { resolve: () => void, reject: (err: Error) => void }[]>()
   private readonly opts: TorrentOptions
   private readonly store: FileStore
   private readonly picker: Picker
   private readonly assembler: Assembler
-  private readonly writer: PieceWriter
+  private readonly sink: PieceSink
   private readonly swarm: Swarm
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
@@ -87,14 +124,21 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.store = store
     this.have = have
     this.opts = opts
-    this.picker = new Picker(layout, have, opts.maxBufferBytes ?? 32 * 1024 * 1024)
+    const budget = opts.maxBufferBytes ?? 32 * 1024 * 1024
+    const memory = opts.storage === 'memory'
+    this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
+    this.stored = new Bitfield(layout.pieceCount, have.buffer)
+    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
+    this.picker = new Picker(layout, have, budget, memory)
+    if (opts.range) this.picker.select(...layout.piecesOf(opts.range.start, opts.range.end))
     this.assembler = new Assembler(layout, meta.pieceHashes)
-    this.writer = new PieceWriter(store, meta.pieceLength)
-    this.assembler.pipe(this.writer)
+    this.sink = memory ? new MemoryWindow() : new PieceWriter(store, meta.pieceLength)
+    this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))
-    this.writer.on('written', (index) => this.onWritten(index))
-    this.writer.on('error', (err) => this.fail(err))
+    this.sink.on('stored', (index) => this.onStored(index))
+    this.sink.on('released', (index) => this.onReleased(index))
+    this.sink.on('error', (err) => this.fail(err))
 
     this.swarm = new Swarm({
       infoHash: meta.infoHash,
@@ -121,7 +165,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   static async open (meta: Metainfo, opts: TorrentOptions = {}): Promise<Torrent> {
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
-    const have = opts.verify === false ? new Bitfield(layout.pieceCount) : await verifyExisting(store, layout, meta.pieceHashes)
+    const fresh = opts.verify === false || opts.storage === 'memory'
+    const have = fresh ? new Bitfield(layout.pieceCount) : await verifyExisting(store, layout, meta.pieceHashes)
     const t = new Torrent(meta, have, store, layout, opts)
     await t.start()
     return t
@@ -146,6 +191,40 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
   }
 
+  // Verified bytes [start, end] (inclusive) of the whole torrent, in order.
+  createReadStream (range: ReadRange = {}): OrderedStream {
+    const start = range.start ?? 0
+    const end = Math.min(range.end ?? this.meta.length - 1, this.meta.length - 1)
+    if (!Number.isSafeInteger(start) || start < 0 || end < start - 1) throw new RangeError(`invalid range ${start}-${end}`)
+    return new OrderedStream(this, start, end + 1)
+  }
+
+  waitFor (index: number, reader: OrderedStream): Promise<void> {
+    if (this.destroyed) return Promise.reject(new Error('torrent destroyed'))
+    this.deadlines.add(reader)
+    this.updateDeadlines()
+    if (this.stored.get(index)) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(index) ?? []
+      list.push({ resolve, reject })
+      this.waiting.set(index, list)
+    })
+  }
+
+  read (index: number, begin: number, length: number): Promise<Buffer> {
+    return this.sink.read(index, begin, length)
+  }
+
+  readerClosed (reader: OrderedStream): void {
+    if (!this.deadlines.delete(reader)) return
+    // A stream-only torrent has nothing else to fetch once its reader is gone.
+    if (this.opts.storage === 'memory') {
+      this.picker.select(0, 0)
+      for (const p of this.swarm.peers) for (const r of p.takeOutstanding()) p.cancel(r)
+    }
+    this.updateDeadlines()
+  }
+
   addPeers (peers: PeerAddress[]): void {
     this.swarm.add(peers)
   }
@@ -153,18 +232,20 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   async destroy (): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
+    for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
+    this.waiting.clear()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
-      if (this.writer.destroyed) return resolve()
-      this.writer.once('close', () => resolve())
-      this.writer.destroy()
+      if (this.sink.destroyed) return resolve()
+      this.sink.once('close', () => resolve())
+      this.sink.destroy()
     })
     await this.store.close()
   }
 
   private async start (): Promise<void> {
-    await this.store.create()
+    if (this.opts.storage !== 'memory') await this.store.create()
     if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
@@ -186,7 +267,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   private left (): number {
-    return this.meta.length - this.have.count * this.meta.pieceLength
+    return Math.max(0, this.meta.length - this.have.count * this.meta.pieceLength)
   }
 
   private onBlock (peer: Peer, block: Block, done: () => void): void {
@@ -204,13 +285,26 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.scheduler.fillAll()
   }
 
-  private onWritten (index: number): void {
-    this.picker.complete(index)
-    for (const p of this.swarm.peers) p.have(index)
+  private onStored (index: number): void {
+    this.stored.set(index)
+    const list = this.waiting.get(index)
+    this.waiting.delete(index)
+    for (const w of list ?? []) w.resolve()
     this.emit('piece', index)
+  }
+
+  // The piece's memory is free: count it as ours and let the picker move on.
+  private onReleased (index: number): void {
+    this.picker.complete(index)
+    if (this.opts.storage !== 'memory') for (const p of this.swarm.peers) p.have(index)
     this.scheduler.refreshInterest()
-    this.scheduler.fillAll()
+    this.updateDeadlines()
     if (this.picker.done) this.finish()
+  }
+
+  private updateDeadlines (): void {
+    this.picker.setUrgent(this.deadlines.urgent(this.stored))
+    this.scheduler.fillAll()
   }
 
   private finish (): void {

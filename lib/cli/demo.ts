@@ -9,7 +9,8 @@ import path from 'node:path'
 import { createTorrent } from '../create.js'
 import { parseTorrent } from '../metainfo.js'
 import { Torrent } from '../torrent.js'
-import { download } from './download.js'
+import { untilDone } from './jobs.js'
+import { supervise } from './supervise.js'
 
 const SEEDERS = 3
 
@@ -23,13 +24,8 @@ export async function demo (opts: { sizeMiB: number }): Promise<void> {
     for (let i = 0; i < SEEDERS; i++) seeders.push(await Torrent.open(meta, { dir: src, host: '127.0.0.1', announce: false }))
     process.stderr.write(`demo: ${meta.files.length} files, ${opts.sizeMiB} MiB, ${SEEDERS} pears seeders on ${seeders.map((s) => `127.0.0.1:${s.port}`).join(', ')}\n`)
     const out = path.join(tmp, 'download')
-    await download(meta, {
-      dir: out,
-      quiet: false,
-      peers: seeders.map((s) => ({ host: '127.0.0.1', port: s.port })),
-      host: '127.0.0.1',
-      peerTimeoutMs: 30_000
-    })
+    const leecher = await Torrent.open(meta, { dir: out, peers: seeders.map((s) => ({ host: '127.0.0.1', port: s.port })), host: '127.0.0.1' })
+    await supervise(leecher, { progress: 'line', peerTimeoutMs: 30_000 }, untilDone)
     for (const f of meta.files) {
       const [a, b] = await Promise.all([sha1(path.join(src, ...f.path)), sha1(path.join(out, ...f.path))])
       if (a !== b) throw new Error(`demo: ${f.path.join('/')} differs from the source`)

@@ -4,16 +4,28 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { parseTorrent, MetainfoError, type Metainfo } from '../metainfo.js'
 import { StorageError } from '../storage/files.js'
-import { download } from './download.js'
+import { Torrent } from '../torrent.js'
 import { demo } from './demo.js'
 import { EXIT, UserError } from './exit.js'
+import { toStdout, untilDone } from './jobs.js'
+import { supervise } from './supervise.js'
+import { selection } from './selection.js'
+import { formatBytes, type ProgressMode } from './progress.js'
 
-const USAGE = `usage: pears <file.torrent> [options]
+const USAGE = `usage: pears <file.torrent | -> [options]
        pears demo [--size MiB]
+
+Downloads to files; when stdout is not a terminal and no -o is given, streams the
+verified content to stdout in order instead (pears x.torrent | pv > out.iso).
 
 options:
   -o, --output DIR       write files under DIR (default: current directory)
+      --stdout           stream to stdout (also -o -); with -o DIR, do both
+      --file N|NAME      only this file (index from --list, or path)
+      --range START-END  only these bytes (inclusive) of the file or torrent
+      --list             print the files (index, size, path) and exit
   -q, --quiet            no progress output
+      --json             progress as NDJSON lines on stderr
       --peer HOST:PORT   also connect to this peer (repeatable)
       --port N           listen port for incoming peers (default: random)
       --peer-timeout S   give up when no peer is reachable for S seconds (default 60)
@@ -25,7 +37,12 @@ exit codes: 0 done, 1 internal error, 2 usage, 3 bad or unreadable torrent,
 
 const OPTIONS = {
   output: { type: 'string', short: 'o' },
+  stdout: { type: 'boolean' },
+  file: { type: 'string' },
+  range: { type: 'string' },
+  list: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
   peer: { type: 'string', multiple: true },
   port: { type: 'string' },
   'peer-timeout': { type: 'string' },
@@ -64,20 +81,33 @@ async function run (argv: string[]): Promise<void> {
   if (positionals[0] === 'demo') return demo({ sizeMiB: number(values.size, 'size') ?? 64 })
   if (positionals.length !== 1) throw new UserError(USAGE, EXIT.usage)
   const meta = await loadTorrent(positionals[0])
-  await download(meta, {
-    dir: values.output ?? '.',
-    quiet: values.quiet ?? false,
+  if (values.list) {
+    meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
+    return
+  }
+  const toFiles = values.output !== undefined && values.output !== '-'
+  const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
+  const sel = selection(meta, values.file, values.range)
+  const progress: ProgressMode = values.quiet ? 'quiet' : values.json ? 'json' : 'line'
+  if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(sel.end - sel.start)}) to stdout\n`)
+  const t = await Torrent.open(meta, {
+    dir: toFiles ? values.output : '.',
+    storage: toFiles || !streaming ? 'disk' : 'memory',
+    range: sel.whole ? undefined : { start: sel.start, end: sel.end },
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
-    peerTimeoutMs: (number(values['peer-timeout'], 'peer-timeout') ?? 60) * 1000,
     maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? 32) * 1024 * 1024
+  })
+  await supervise(t, { progress, peerTimeoutMs: (number(values['peer-timeout'], 'peer-timeout') ?? 60) * 1000 }, async () => {
+    if (streaming) await toStdout(t, sel.start, sel.end - 1)
+    if (toFiles) await untilDone(t)
   })
 }
 
 export async function loadTorrent (file: string): Promise<Metainfo> {
   let buf: Buffer
   try {
-    buf = await readFile(file)
+    buf = file === '-' ? await readStdin() : await readFile(file)
   } catch (err) {
     throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.badTorrent)
   }
@@ -89,7 +119,19 @@ export async function loadTorrent (file: string): Promise<Metainfo> {
   }
 }
 
-function number (v: string | undefined, name: string): number | undefined {
+// A .torrent is small; refuse a stdin that is not.
+async function readStdin (): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let n = 0
+  for await (const c of process.stdin) {
+    n += (c as Buffer).length
+    if (n > 64 * 1024 * 1024) throw new Error('more than 64 MiB on stdin')
+    chunks.push(c as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+export function number (v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
   if (!Number.isFinite(n) || n < 0) throw new UserError(`--${name} needs a non-negative number, got "${v}"`, EXIT.usage)

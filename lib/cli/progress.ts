@@ -1,5 +1,8 @@
-// Progress on stderr: a live line redrawn in place on a terminal, a summary otherwise.
+// Progress on stderr: a live line redrawn in place on a terminal, NDJSON lines with
+// --json for scripts, nothing with --quiet.
 import type { Torrent } from '../torrent.js'
+
+export type ProgressMode = 'line' | 'json' | 'quiet'
 
 export function formatBytes (n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -8,20 +11,40 @@ export function formatBytes (n: number): string {
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
 }
 
-export function line (t: Torrent): string {
+function line (t: Torrent): string {
   const p = t.progress
   const pct = ((p.verified / p.pieces) * 100).toFixed(1)
   return `${t.meta.name}: ${pct}% (${p.verified}/${p.pieces} pieces) ${formatBytes(p.rate)}/s, ${p.peers} peers (${p.known} known)`
 }
 
-export function showProgress (t: Torrent, out: NodeJS.WriteStream): () => void {
-  if (!out.isTTY) return () => {}
-  const draw = (): void => { out.write(`\r\x1b[K${line(t)}`) }
-  const timer = setInterval(draw, 500)
-  timer.unref()
-  return () => {
-    clearInterval(timer)
-    draw()
-    out.write('\n')
+function json (t: Torrent, type: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type, time: Date.now(), name: t.meta.name, ...t.progress, ...extra }) + '\n'
+}
+
+export interface Reporter {
+  warn (message: string): void
+  // Final line: a summary, or the reason for failing.
+  end (summary: Record<string, unknown>, text: string): void
+}
+
+export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream): Reporter {
+  const live = mode === 'line' && out.isTTY
+  const draw = (): void => {
+    if (live) out.write(`\r\x1b[K${line(t)}`)
+    else if (mode === 'json') out.write(json(t, 'progress'))
+  }
+  const timer = live || mode === 'json' ? setInterval(draw, live ? 500 : 1000) : null
+  timer?.unref()
+  return {
+    warn (message) {
+      if (mode === 'line') out.write(`${live ? '\r\x1b[K' : ''}warning: ${message}\n`)
+      else if (mode === 'json') out.write(json(t, 'warning', { message }))
+    },
+    end (summary, text) {
+      if (timer) clearInterval(timer)
+      if (live) out.write(`\r\x1b[K${line(t)}\n`)
+      if (mode === 'json') out.write(json(t, 'summary', summary))
+      else if (mode === 'line' && text) out.write(text + '\n')
+    }
   }
 }

@@ -1,15 +1,12 @@
 // Last stage of a download: verified pieces → positional writes into the files.
 // Its highWaterMark is the disk's backpressure: while writes are queued, the
 // assembler stops, peers stop being read, and the picker starts no new pieces.
-import { Writable, type WritableEvents } from 'streamx'
+import { Writable } from 'streamx'
 import { pieceBytes, type VerifiedPiece } from '../pieces/assembler.js'
 import type { FileStore } from './files.js'
+import type { PieceSink, SinkEvents } from '../pieces/sink.js'
 
-export interface WriterEvents extends WritableEvents {
-  written: [index: number]
-}
-
-export class PieceWriter extends Writable<WriterEvents> {
+export class PieceWriter extends Writable<SinkEvents> implements PieceSink {
   constructor (private readonly store: FileStore, private readonly pieceLength: number, highWaterMark = 8 * 1024 * 1024) {
     super({ byteLength: pieceBytes, highWaterMark })
   }
@@ -17,8 +14,15 @@ export class PieceWriter extends Writable<WriterEvents> {
   _write (data: unknown, cb: (err: Error | null) => void): void {
     const piece = data as VerifiedPiece
     this.store.write(piece.index * this.pieceLength, piece.data).then(() => {
-      this.emit('written', piece.index)
+      this.emit('stored', piece.index)
+      this.emit('released', piece.index)
       cb(null)
     }, cb)
+  }
+
+  async read (index: number, begin: number, length: number): Promise<Buffer> {
+    const data = await this.store.read(index * this.pieceLength + begin, length)
+    if (!data) throw new Error(`piece ${index} is missing from disk`)
+    return data
   }
 }

@@ -34,14 +34,15 @@ export class Picker {
   // Piece indexes to fetch first, in order (streaming deadlines).
   private urgent: number[] = []
 
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number) {
+  // Sequential mode fetches the lowest missing piece first (a bounded stream window).
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly sequential = false) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
     this.unstarted = layout.pieceCount - have.count
   }
 
-  // Only pieces in [first, last) are downloaded.
+  // Only pieces in [first, last) are downloaded; [0, 0) stops all new requests.
   select (first: number, last: number): void {
     this.unstarted = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
@@ -94,7 +95,7 @@ export class Picker {
       if (peer.bitfield.get(a.index)) this.fill(a, out, n)
     }
     while (out.length < n) {
-      const i = this.rarest(peer)
+      const i = this.nextPiece(peer)
       if (i < 0 || !this.hasRoom(i, false)) break
       this.fill(this.start(i), out, n)
     }
@@ -179,10 +180,15 @@ export class Picker {
     while (a.firstFree < a.blocks && (a.requested[a.firstFree] !== 0 || a.received[a.firstFree] !== 0)) a.firstFree++
   }
 
-  // Rarest wanted piece the peer has; the scan starts at a random point to spread ties.
-  private rarest (peer: PickerPeer): number {
+  // Rarest wanted piece the peer has (lowest in sequential mode); the scan starts at a
+  // random point to spread ties.
+  private nextPiece (peer: PickerPeer): number {
     if (this.unstarted === 0) return -1
     const count = this.layout.pieceCount
+    if (this.sequential) {
+      for (let i = 0; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
+      return -1
+    }
     const offset = Math.floor(Math.random() * count)
     let best = -1
     let bestAvail = Infinity

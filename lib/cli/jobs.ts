@@ -1,0 +1,34 @@
+// The CLI's two jobs on an open torrent: wait until every selected piece is on disk,
+// or copy the selected bytes to stdout in order.
+import type { Torrent } from '../torrent.js'
+
+export function untilDone (t: Torrent): Promise<void> {
+  return new Promise((resolve) => {
+    if (t.done) resolve()
+    else t.once('done', resolve)
+  })
+}
+
+const CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ECONNRESET'])
+
+// Resolves when the range is written, or quietly when the reader goes away
+// (`pears x | head -c 10`): a closed stdout is the consumer's choice, not an error.
+export async function toStdout (t: Torrent, start: number, end: number, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const source = t.createReadStream({ start, end })
+  let gone: Error | null = null
+  let wake = (): void => {}
+  const onError = (err: NodeJS.ErrnoException): void => { gone = err; wake() }
+  out.on('error', onError)
+  try {
+    for await (const chunk of source) {
+      if (gone) break
+      if (!out.write(chunk as Buffer)) await new Promise<void>((resolve) => { wake = resolve; out.once('drain', resolve) })
+      if (gone) break
+    }
+  } finally {
+    source.destroy()
+    out.removeListener('error', onError)
+  }
+  const err = gone as NodeJS.ErrnoException | null
+  if (err && !CLOSED.has(err.code ?? '')) throw err
+}

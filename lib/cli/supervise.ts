@@ -1,0 +1,53 @@
+// Runs one CLI job on an open torrent: reports progress, and ends the job early on
+// a storage error, SIGINT/SIGTERM, or when no peer has been reachable for too long.
+// The torrent is always destroyed (sockets and files closed) before returning.
+import type { Torrent } from '../torrent.js'
+import { EXIT, UserError } from './exit.js'
+import { formatBytes, report, type ProgressMode } from './progress.js'
+
+export interface SuperviseOptions {
+  progress: ProgressMode
+  peerTimeoutMs: number
+}
+
+export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void>): Promise<void> {
+  const started = Date.now()
+  const r = report(t, opts.progress, process.stderr)
+  t.on('warning', (err) => r.warn(err.message))
+  let lastPeerAt = Date.now()
+  let timer: NodeJS.Timeout | undefined
+  let stop = (): void => {}
+  const failure = new Promise<never>((_resolve, reject) => {
+    timer = setInterval(() => {
+      if (t.progress.peers > 0 || t.done) lastPeerAt = Date.now()
+      else if (Date.now() - lastPeerAt > opts.peerTimeoutMs) {
+        reject(new UserError(`no peers reachable after ${Math.round(opts.peerTimeoutMs / 1000)} s`, EXIT.noPeers))
+      }
+    }, 500)
+    t.once('error', (err) => reject(storageError(err)))
+    stop = () => reject(new UserError('interrupted', EXIT.interrupted))
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  try {
+    await Promise.race([job(t), failure])
+    const secs = (Date.now() - started) / 1000
+    const bytes = t.progress.downloaded
+    r.end({ ok: true, seconds: secs }, `${t.meta.name}: done, ${formatBytes(bytes)} downloaded in ${secs.toFixed(1)} s (${formatBytes(bytes / secs)}/s)`)
+  } catch (err) {
+    r.end({ ok: false, error: (err as Error).message }, '')
+    throw err
+  } finally {
+    clearInterval(timer)
+    process.removeListener('SIGINT', stop)
+    process.removeListener('SIGTERM', stop)
+    failure.catch(() => {})
+    await t.destroy()
+  }
+}
+
+export function storageError (err: Error): UserError {
+  const code = (err as NodeJS.ErrnoException).code
+  const what = code === 'ENOSPC' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
+  return new UserError(`${what}: ${err.message}`, EXIT.storage)
+}
