@@ -11,7 +11,7 @@ import { MemoryWindow } from './stream/window.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Deadlines } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
-import { verifyExisting } from './storage/resume.js'
+import { loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
@@ -36,8 +36,10 @@ export interface TorrentOptions {
   // Bytes of pieces in flight (requested, assembling, or queued for disk): the memory budget.
   maxBufferBytes?: number
   uploadSlots?: number
-  // Re-hash existing files on open and keep what is good (default true).
+  // Check existing files on open and keep what is good (default true).
   verify?: boolean
+  // Re-hash every piece even when the fast-resume record matches the files.
+  recheck?: boolean
   // 'disk' (default) writes files; 'memory' keeps only a bounded window for one
   // sequential reader and writes nothing.
   storage?: 'disk' | 'memory'
@@ -111,6 +113,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly swarm: Swarm
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
+  private readonly choker: Choker
   private announcer: Announcer | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
@@ -150,13 +153,17 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     this.scheduler = new Scheduler(this.picker, this.swarm.peers)
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
-    const choker = new Choker(opts.uploadSlots ?? 8, (p) => this.uploader.choked(p))
+    this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
       peer.on('offence', (why) => this.swarm.offend(peer, 1, why))
       this.scheduler.attach(peer)
       this.uploader.attach(peer)
-      choker.attach(peer)
+      this.choker.attach(peer)
       peer.sendBitfield(this.have)
+      // Two seeds have nothing to trade.
+      const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
+      peer.on('bitfield', dropIfSeed)
+      peer.on('have', dropIfSeed)
       this.emit('peer', peer)
     })
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
@@ -166,7 +173,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'
-    const have = fresh ? new Bitfield(layout.pieceCount) : await verifyExisting(store, layout, meta.pieceHashes)
+    const have = fresh
+      ? new Bitfield(layout.pieceCount)
+      : opts.recheck
+        ? await verifyExisting(store, layout, meta.pieceHashes)
+        : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, meta.pieceHashes)).have
     const t = new Torrent(meta, have, store, layout, opts)
     await t.start()
     return t
@@ -234,6 +245,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.destroyed = true
     for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
     this.waiting.clear()
+    this.choker.destroy()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
@@ -242,6 +254,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       this.sink.destroy()
     })
     await this.store.close()
+    if (this.opts.storage !== 'memory' && this.have.count > 0) await saveResume(resumePath(this.opts.dir ?? '.', this.meta.infoHash), this.store, this.have)
   }
 
   private async start (): Promise<void> {
@@ -311,6 +324,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.finished) return
     this.finished = true
     this.announcer?.complete()
+    for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
     this.emit('done')
   }
 

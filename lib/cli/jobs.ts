@@ -32,3 +32,18 @@ export async function toStdout (t: Torrent, start: number, end: number, out: Nod
   const err = gone as NodeJS.ErrnoException | null
   if (err && !CLOSED.has(err.code ?? '')) throw err
 }
+
+// Seeds until the upload ratio or the time is reached; with neither, until interrupted.
+export function seedUntil (t: Torrent, opts: { ratio?: number, timeMs?: number }): Promise<void> {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    const timer = setInterval(() => {
+      const byRatio = opts.ratio !== undefined && t.progress.uploaded >= opts.ratio * t.meta.length
+      const byTime = opts.timeMs !== undefined && Date.now() - started >= opts.timeMs
+      if (byRatio || byTime) {
+        clearInterval(timer)
+        resolve()
+      }
+    }, 500)
+  })
+}

@@ -1,18 +1,22 @@
 // The `pears` command: parse arguments, load the torrent, run the chosen job, map
 // failures to documented exit codes with one-line messages (no stacks for user errors).
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseTorrent, MetainfoError, type Metainfo } from '../metainfo.js'
 import { StorageError } from '../storage/files.js'
-import { Torrent } from '../torrent.js'
+import { Torrent, type TorrentOptions } from '../torrent.js'
+import { createTorrent } from '../create.js'
 import { demo } from './demo.js'
 import { EXIT, UserError } from './exit.js'
-import { toStdout, untilDone } from './jobs.js'
+import { seedUntil, toStdout, untilDone } from './jobs.js'
 import { supervise } from './supervise.js'
 import { selection } from './selection.js'
 import { formatBytes, type ProgressMode } from './progress.js'
 
 const USAGE = `usage: pears <file.torrent | -> [options]
+       pears seed <file.torrent> <path> [options]
+       pears create <path> [--announce URL]... [-o out.torrent] [--piece-length KiB] [--private]
        pears demo [--size MiB]
 
 Downloads to files; when stdout is not a terminal and no -o is given, streams the
@@ -30,6 +34,9 @@ options:
       --port N           listen port for incoming peers (default: random)
       --peer-timeout S   give up when no peer is reachable for S seconds (default 60)
       --max-buffer MiB   memory for pieces in flight (default 32)
+      --seed             keep seeding after the download (until Ctrl-C)
+      --seed-ratio R     ... until R times the torrent's size is uploaded
+      --seed-time S      ... for S seconds
   -h, --help             this help
 
 exit codes: 0 done, 1 internal error, 2 usage, 3 bad or unreadable torrent,
@@ -48,6 +55,12 @@ const OPTIONS = {
   'peer-timeout': { type: 'string' },
   'max-buffer': { type: 'string' },
   size: { type: 'string' },
+  seed: { type: 'boolean' },
+  'seed-ratio': { type: 'string' },
+  'seed-time': { type: 'string' },
+  announce: { type: 'string', multiple: true },
+  'piece-length': { type: 'string' },
+  private: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -78,9 +91,12 @@ async function run (argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n')
     return
   }
-  if (positionals[0] === 'demo') return demo({ sizeMiB: number(values.size, 'size') ?? 64 })
+  const [command, ...rest] = positionals
+  if (command === 'demo') return demo({ sizeMiB: number(values.size, 'size') ?? 64 })
+  if (command === 'create') return create(rest, values)
+  if (command === 'seed') return seed(rest, values)
   if (positionals.length !== 1) throw new UserError(USAGE, EXIT.usage)
-  const meta = await loadTorrent(positionals[0])
+  const meta = await loadTorrent(command)
   if (values.list) {
     meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
     return
@@ -88,20 +104,88 @@ async function run (argv: string[]): Promise<void> {
   const toFiles = values.output !== undefined && values.output !== '-'
   const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
   const sel = selection(meta, values.file, values.range)
-  const progress: ProgressMode = values.quiet ? 'quiet' : values.json ? 'json' : 'line'
+  const progress = progressMode(values)
   if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(sel.end - sel.start)}) to stdout\n`)
+  const seeding = seedOptions(values)
   const t = await Torrent.open(meta, {
+    ...torrentOptions(values),
     dir: toFiles ? values.output : '.',
     storage: toFiles || !streaming ? 'disk' : 'memory',
-    range: sel.whole ? undefined : { start: sel.start, end: sel.end },
+    range: sel.whole ? undefined : { start: sel.start, end: sel.end }
+  })
+  await supervise(t, { progress, peerTimeoutMs: peerTimeout(values) }, async () => {
+    if (streaming) await toStdout(t, sel.start, sel.end - 1)
+    if (toFiles || !streaming) await untilDone(t)
+    if (seeding && !streaming) {
+      if (progress === 'line') process.stderr.write(`${meta.name}: download complete, seeding${seeding.ratio !== undefined ? ` to ratio ${seeding.ratio}` : ''}${seeding.timeMs !== undefined ? ` for ${seeding.timeMs / 1000} s` : ''} (Ctrl-C stops)\n`)
+      await seedUntil(t, seeding)
+    }
+  })
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS, allowPositionals: true }>>['values']
+
+function progressMode (values: Values): ProgressMode {
+  return values.quiet ? 'quiet' : values.json ? 'json' : 'line'
+}
+
+function peerTimeout (values: Values): number {
+  return (number(values['peer-timeout'], 'peer-timeout') ?? 60) * 1000
+}
+
+function torrentOptions (values: Values): TorrentOptions {
+  return {
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
     maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? 32) * 1024 * 1024
-  })
-  await supervise(t, { progress, peerTimeoutMs: (number(values['peer-timeout'], 'peer-timeout') ?? 60) * 1000 }, async () => {
-    if (streaming) await toStdout(t, sel.start, sel.end - 1)
-    if (toFiles) await untilDone(t)
-  })
+  }
+}
+
+function seedOptions (values: Values): { ratio?: number, timeMs?: number } | null {
+  const ratio = number(values['seed-ratio'], 'seed-ratio')
+  const time = number(values['seed-time'], 'seed-time')
+  if (!values.seed && ratio === undefined && time === undefined) return null
+  return { ratio, timeMs: time === undefined ? undefined : time * 1000 }
+}
+
+// `pears seed <torrent> <path>`: verify existing content, then serve it.
+async function seed (args: string[], values: Values): Promise<void> {
+  if (args.length !== 2) throw new UserError(USAGE, EXIT.usage)
+  const meta = await loadTorrent(args[0])
+  // <path> may be the content itself (named as in the torrent) or the directory holding it.
+  const target = path.resolve(args[1])
+  const dir = path.basename(target) === meta.name ? path.dirname(target) : target
+  const progress = progressMode(values)
+  const t = await Torrent.open(meta, { ...torrentOptions(values), dir, recheck: true })
+  if (progress === 'line') {
+    const p = t.progress
+    process.stderr.write(`${meta.name}: ${p.verified}/${p.pieces} pieces verified in ${dir}; seeding on port ${t.port} (Ctrl-C stops)\n`)
+  }
+  const seeding = seedOptions(values) ?? {}
+  await supervise(t, { progress, peerTimeoutMs: Infinity, interruptIsDone: true }, () => seedUntil(t, seeding))
+}
+
+// `pears create <path>`: make a .torrent of a file or directory.
+async function create (args: string[], values: Values): Promise<void> {
+  if (args.length !== 1) throw new UserError(USAGE, EXIT.usage)
+  const kib = number(values['piece-length'], 'piece-length')
+  if (kib !== undefined && (kib < 16 || !Number.isInteger(Math.log2(kib)))) throw new UserError('--piece-length must be a power of two of at least 16 (KiB)', EXIT.usage)
+  let torrent: Buffer
+  try {
+    torrent = await createTorrent(args[0], {
+      announce: (values.announce ?? []).map((u) => [u]),
+      pieceLength: kib === undefined ? undefined : kib * 1024,
+      private: values.private
+    })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'EACCES') throw new UserError(`cannot read ${args[0]}: ${code}`, EXIT.usage)
+    throw err
+  }
+  const out = values.output ?? `${path.basename(path.resolve(args[0]))}.torrent`
+  if (out === '-') process.stdout.write(torrent)
+  else await writeFile(out, torrent)
+  if (!values.quiet && out !== '-') process.stderr.write(`pears: wrote ${out} (info-hash ${parseTorrent(torrent).infoHash.toString('hex')})\n`)
 }
 
 export async function loadTorrent (file: string): Promise<Metainfo> {

@@ -8,6 +8,8 @@ import { formatBytes, report, type ProgressMode } from './progress.js'
 export interface SuperviseOptions {
   progress: ProgressMode
   peerTimeoutMs: number
+  // Seeding ends with Ctrl-C by design: exit 0 then.
+  interruptIsDone?: boolean
 }
 
 export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void>): Promise<void> {
@@ -17,6 +19,8 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   let lastPeerAt = Date.now()
   let timer: NodeJS.Timeout | undefined
   let stop = (): void => {}
+  let interrupted = (): void => {}
+  const stopped = new Promise<void>((resolve) => { interrupted = resolve })
   const failure = new Promise<never>((_resolve, reject) => {
     timer = setInterval(() => {
       if (t.progress.peers > 0 || t.done) lastPeerAt = Date.now()
@@ -25,15 +29,15 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
       }
     }, 500)
     t.once('error', (err) => reject(storageError(err)))
-    stop = () => reject(new UserError('interrupted', EXIT.interrupted))
+    stop = () => opts.interruptIsDone ? interrupted() : reject(new UserError('interrupted', EXIT.interrupted))
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
   try {
-    await Promise.race([job(t), failure])
+    await Promise.race([job(t), failure, stopped])
     const secs = (Date.now() - started) / 1000
-    const bytes = t.progress.downloaded
-    r.end({ ok: true, seconds: secs }, `${t.meta.name}: done, ${formatBytes(bytes)} downloaded in ${secs.toFixed(1)} s (${formatBytes(bytes / secs)}/s)`)
+    const { downloaded, uploaded } = t.progress
+    r.end({ ok: true, seconds: secs }, `${t.meta.name}: done in ${secs.toFixed(1)} s: ${formatBytes(downloaded)} downloaded (${formatBytes(downloaded / secs)}/s), ${formatBytes(uploaded)} uploaded`)
   } catch (err) {
     r.end({ ok: false, error: (err as Error).message }, '')
     throw err

@@ -57,13 +57,15 @@ export class FileStore {
     return out
   }
 
-  // Size of each file on disk (-1 when missing), for the resume check.
-  async sizes (): Promise<number[]> {
-    return Promise.all(this.files.map(async (_, i) => {
+  // Size and mtime (ns) of each file on disk, or null when missing: the resume record's key.
+  async stats (): Promise<({ size: number, mtimeNs: bigint } | null)[]> {
+    return Promise.all(this.files.map(async (f, i) => {
+      if (f.pad) return { size: f.length, mtimeNs: 0n }
       try {
-        return (await fs.lstat(this.filePath(i))).size
+        const st = await fs.lstat(this.filePath(i), { bigint: true })
+        return { size: Number(st.size), mtimeNs: st.mtimeNs }
       } catch {
-        return -1
+        return null
       }
     }))
   }

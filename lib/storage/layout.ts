@@ -43,10 +43,10 @@ export class Layout {
     return b < this.blockCount(index) && length === this.blockSize(index, b)
   }
 
-  // A range a peer may request: inside the piece, at most 128 KiB (libtorrent's limit).
+  // A range a peer may request: inside the piece, at most one 16 KiB block.
   isValidRequest (index: number, begin: number, length: number): boolean {
     if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return false
-    return begin >= 0 && length > 0 && length <= 8 * BLOCK_SIZE && begin + length <= this.pieceSize(index)
+    return begin >= 0 && length > 0 && length <= BLOCK_SIZE && begin + length <= this.pieceSize(index)
   }
 
   // Pieces whose bytes intersect [start, end).

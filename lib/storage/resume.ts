@@ -1,20 +1,59 @@
-// Which pieces are already on disk and good: every piece whose bytes are present
-// is re-hashed; nothing counts as verified unless its hash matches.
+// Which pieces are already on disk and good. A fast-resume record (our bitfield plus
+// each file's size and mtime, saved on a clean shutdown) is trusted only while every
+// file is exactly as it was then; otherwise every piece present is re-hashed. After a
+// crash the files were written after the last record, so they are always re-hashed:
+// nothing counts as verified unless its hash matches.
 import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import { Bitfield } from '../bitfield.js'
+import { decodeStrict, encode, isDict, bytes } from '../bencode.js'
 import type { FileStore } from './files.js'
 import type { Layout } from './layout.js'
 
-export async function verifyExisting (store: FileStore, layout: Layout, hashes: Buffer, onPiece?: (index: number) => void): Promise<Bitfield> {
+export function resumePath (dir: string, infoHash: Buffer): string {
+  return path.join(dir, '.pears', `${infoHash.toString('hex')}.resume`)
+}
+
+function fingerprint (stats: Awaited<ReturnType<FileStore['stats']>>): string {
+  return stats.map((s) => (s ? `${s.size}:${s.mtimeNs}` : '-')).join(',')
+}
+
+export async function saveResume (file: string, store: FileStore, have: Bitfield): Promise<void> {
+  const record = encode({ bitfield: Buffer.from(have.buffer), files: fingerprint(await store.stats()) })
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file + '.tmp', record)
+  await rename(file + '.tmp', file)
+}
+
+export interface ResumeResult { have: Bitfield, hashed: boolean }
+
+export async function loadResume (file: string, store: FileStore, layout: Layout, hashes: Buffer): Promise<ResumeResult> {
+  const trusted = await readRecord(file, store, layout)
+  if (trusted) return { have: trusted, hashed: false }
+  return { have: await verifyExisting(store, layout, hashes), hashed: true }
+}
+
+async function readRecord (file: string, store: FileStore, layout: Layout): Promise<Bitfield | null> {
+  try {
+    const rec = decodeStrict(await readFile(file)).value
+    if (!isDict(rec)) return null
+    const bits = bytes(rec.bitfield)
+    const files = bytes(rec.files)?.toString()
+    if (!bits || files !== fingerprint(await store.stats())) return null
+    return Bitfield.fromWire(layout.pieceCount, bits)
+  } catch {
+    return null
+  }
+}
+
+export async function verifyExisting (store: FileStore, layout: Layout, hashes: Buffer): Promise<Bitfield> {
   const have = new Bitfield(layout.pieceCount)
-  const sizes = await store.sizes()
-  if (sizes.every((s) => s <= 0)) return have
+  const stats = await store.stats()
+  if (stats.every((s) => !s || s.size === 0)) return have
   for (let i = 0; i < layout.pieceCount; i++) {
     const data = await store.read(layout.pieceOffset(i), layout.pieceSize(i))
-    if (data && createHash('sha1').update(data).digest().equals(hashes.subarray(i * 20, i * 20 + 20))) {
-      have.set(i)
-      onPiece?.(i)
-    }
+    if (data && createHash('sha1').update(data).digest().equals(hashes.subarray(i * 20, i * 20 + 20))) have.set(i)
   }
   return have
 }

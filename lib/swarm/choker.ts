@@ -1,39 +1,86 @@
-// Who may download from us: up to `slots` interested peers are unchoked, first come
-// first served; a slot frees when its peer loses interest or leaves.
+// Who may download from us, by the standard algorithm: every 10 s the interested
+// peers that reciprocate best get the regular upload slots (while seeding, those we
+// upload to fastest), and every 30 s one more, chosen at random, gets an optimistic
+// unchoke so newcomers can prove themselves. Peers that stopped sending to us
+// (snubbed) lose their regular slot while we are downloading.
 import type { Peer } from '../wire/peer.js'
 
-export class Choker {
-  private readonly unchoked = new Set<Peer>()
-  private readonly waiting: Peer[] = []
+export interface ChokerOptions {
+  slots: number
+  seeding: () => boolean
+  onChoke: (peer: Peer) => void
+  intervalMs?: number
+}
 
-  constructor (private readonly slots: number, private readonly onChoke: (peer: Peer) => void) {}
+const OPTIMISTIC_EVERY = 3
+const SNUB_MS = 60_000
+
+interface Stats { down: number, up: number, lastDown: number, lastUp: number, rateDown: number, rateUp: number, lastBlockAt: number }
+
+export class Choker {
+  private readonly peers = new Map<Peer, Stats>()
+  private optimistic: Peer | null = null
+  private rounds = 0
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly opts: ChokerOptions) {
+    this.timer = setInterval(() => this.rechoke(), opts.intervalMs ?? 10_000)
+    this.timer.unref()
+  }
 
   attach (peer: Peer): void {
-    peer.on('interested', () => this.want(peer))
-    peer.on('not-interested', () => this.drop(peer))
-    peer.once('close', () => this.drop(peer))
+    this.peers.set(peer, { down: 0, up: 0, lastDown: 0, lastUp: 0, rateDown: 0, rateUp: 0, lastBlockAt: Date.now() })
+    // A newcomer need not wait for the next round while slots are free.
+    peer.on('interested', () => { if (this.unchokedCount() < this.opts.slots) peer.choke(false) })
+    peer.on('not-interested', () => this.choke(peer))
+    peer.once('close', () => {
+      this.peers.delete(peer)
+      if (this.optimistic === peer) this.optimistic = null
+    })
   }
 
-  private want (peer: Peer): void {
-    if (this.unchoked.has(peer) || this.waiting.includes(peer)) return
-    if (this.unchoked.size < this.slots) this.unchoke(peer)
-    else this.waiting.push(peer)
+  destroy (): void {
+    clearInterval(this.timer)
   }
 
-  private unchoke (peer: Peer): void {
-    this.unchoked.add(peer)
-    peer.choke(false)
-  }
-
-  private drop (peer: Peer): void {
-    const w = this.waiting.indexOf(peer)
-    if (w >= 0) this.waiting.splice(w, 1)
-    if (!this.unchoked.delete(peer)) return
-    if (!peer.destroyed) {
-      peer.choke(true)
-      this.onChoke(peer)
+  rechoke (): void {
+    const seeding = this.opts.seeding()
+    const now = Date.now()
+    for (const [p, s] of this.peers) {
+      s.rateDown = p.downloaded - s.lastDown
+      s.rateUp = p.uploaded - s.lastUp
+      if (s.rateDown > 0) s.lastBlockAt = now
+      s.lastDown = p.downloaded
+      s.lastUp = p.uploaded
     }
-    const next = this.waiting.shift()
-    if (next) this.unchoke(next)
+    const candidates = [...this.peers.keys()].filter((p) => p.peerInterested && !p.destroyed)
+    const score = (p: Peer): number => {
+      const s = this.peers.get(p) as Stats
+      if (seeding) return s.rateUp
+      return now - s.lastBlockAt > SNUB_MS ? -1 : s.rateDown
+    }
+    candidates.sort((a, b) => score(b) - score(a))
+    const regular = new Set(candidates.slice(0, Math.max(1, this.opts.slots - 1)).filter((p) => score(p) >= 0))
+    if (this.rounds++ % OPTIMISTIC_EVERY === 0 || !this.optimistic || !this.peers.has(this.optimistic)) {
+      const others = candidates.filter((p) => !regular.has(p))
+      this.optimistic = others.length > 0 ? others[Math.floor(Math.random() * others.length)] : null
+    }
+    if (this.optimistic) regular.add(this.optimistic)
+    for (const p of this.peers.keys()) {
+      if (regular.has(p)) p.choke(false)
+      else this.choke(p)
+    }
+  }
+
+  private unchokedCount (): number {
+    let n = 0
+    for (const p of this.peers.keys()) if (!p.amChoking) n++
+    return n
+  }
+
+  private choke (peer: Peer): void {
+    if (peer.amChoking || peer.destroyed) return
+    peer.choke(true)
+    this.opts.onChoke(peer)
   }
 }
