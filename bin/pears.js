@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js'
 
-process.exitCode = await main(process.argv.slice(2))
+const code = await main(process.argv.slice(2))
+process.exitCode = code
+// Everything is closed by now; if a stray handle remains, do not hang the shell.
+setTimeout(() => process.exit(code), 2000).unref()

@@ -71,6 +71,13 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, onKey?: (key: s
   throw new BencodeError(`unexpected byte 0x${c.toString(16)} at ${pos}`)
 }
 
+// Decodes the one value at the start of `buf` and says where it ends (BEP 9 data
+// messages carry raw bytes after a dictionary).
+export function decodePrefix (buf: Uint8Array): { value: unknown, end: number } {
+  const end = scanValue(buf, 0, 0)
+  return { value: bencode.decode(buf, 0, end), end }
+}
+
 export interface Decoded {
   value: unknown
   // Byte spans of the top-level dictionary's values, by key.

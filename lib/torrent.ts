@@ -254,7 +254,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       this.sink.destroy()
     })
     await this.store.close()
-    if (this.opts.storage !== 'memory' && this.have.count > 0) await saveResume(resumePath(this.opts.dir ?? '.', this.meta.infoHash), this.store, this.have)
+    if (this.opts.storage !== 'memory' && this.have.count > 0) {
+      // Only an optimisation: without it the next start re-hashes.
+      await saveResume(resumePath(this.opts.dir ?? '.', this.meta.infoHash), this.store, this.have).catch(() => {})
+    }
   }
 
   private async start (): Promise<void> {

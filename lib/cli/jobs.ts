@@ -45,5 +45,7 @@ export function seedUntil (t: Torrent, opts: { ratio?: number, timeMs?: number }
         resolve()
       }
     }, 500)
+    // Unref'd: if the job is abandoned (Ctrl-C), the timer must not keep the process alive.
+    timer.unref()
   })
 }

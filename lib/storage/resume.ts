@@ -3,7 +3,7 @@
 // file is exactly as it was then; otherwise every piece present is re-hashed. After a
 // crash the files were written after the last record, so they are always re-hashed:
 // nothing counts as verified unless its hash matches.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Bitfield } from '../bitfield.js'
@@ -22,8 +22,10 @@ function fingerprint (stats: Awaited<ReturnType<FileStore['stats']>>): string {
 export async function saveResume (file: string, store: FileStore, have: Bitfield): Promise<void> {
   const record = encode({ bitfield: Buffer.from(have.buffer), files: fingerprint(await store.stats()) })
   await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file + '.tmp', record)
-  await rename(file + '.tmp', file)
+  // Unique temporary name: several torrents may share a directory.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
+  await writeFile(tmp, record)
+  await rename(tmp, file)
 }
 
 export interface ResumeResult { have: Bitfield, hashed: boolean }

@@ -1,8 +1,9 @@
 // Keeps each peer's request pipeline full. Interest follows what peers have; each
 // peer gets up to its window of outstanding requests from the picker; requests a
 // peer will not answer (choke, snub, disconnect) go back to the picker.
-import type { Picker } from './picker.js'
+import type { Picker, PickerPeer } from './picker.js'
 import type { Peer } from '../wire/peer.js'
+import { Bitfield } from '../bitfield.js'
 
 export class Scheduler {
   constructor (private readonly picker: Picker, private readonly peers: Set<Peer>) {}
@@ -16,7 +17,12 @@ export class Scheduler {
       this.fill(peer)
     })
     peer.on('unchoke', () => this.fill(peer))
-    peer.on('choke', () => this.release(peer))
+    // With BEP 6 a choke keeps requests alive; the peer rejects the ones it drops.
+    peer.on('choke', () => { if (!peer.fast) this.release(peer) })
+    peer.on('rejected', (ref) => {
+      this.picker.release(ref)
+      this.fillAll()
+    })
     peer.on('snubbed', (refs) => {
       for (const r of refs) this.picker.release(r)
       this.fillAll()
@@ -38,10 +44,11 @@ export class Scheduler {
   }
 
   fill (peer: Peer): void {
-    if (peer.peerChoking || !peer.amInterested || peer.destroyed) return
+    if (!peer.amInterested || peer.destroyed) return
+    if (peer.peerChoking && peer.allowedFast.size === 0) return
     const n = peer.window - peer.outstandingCount
     if (n <= 0) return
-    const refs = this.picker.pick(peer, n)
+    const refs = this.picker.pick(peer.peerChoking ? allowedOnly(peer) : peer, n)
     for (const r of refs) peer.request(r)
     if (refs.length === 0 && peer.outstandingCount === 0) this.updateInterest(peer)
   }
@@ -64,4 +71,11 @@ export class Scheduler {
     for (const r of refs) this.picker.release(r)
     if (refs.length > 0) this.fillAll()
   }
+}
+
+// While choked, a BEP 6 peer serves only its allowed-fast pieces.
+function allowedOnly (peer: Peer): PickerPeer {
+  const bits = new Bitfield(peer.bitfield.length)
+  for (const i of peer.allowedFast) if (peer.bitfield.get(i)) bits.set(i)
+  return { bitfield: bits, hasRequested: (i, b) => peer.hasRequested(i, b) }
 }

@@ -30,20 +30,24 @@ export class Uploader {
       const i = q ? q.findIndex((x) => x.index === r.index && x.begin === r.begin && x.length === r.length) : -1
       if (q && i >= 0) q.splice(i, 1)
     })
-    // Choking a peer discards its queued requests (BEP 3).
     peer.on('close', () => this.queues.delete(peer))
   }
 
+  // Choking a peer drops its queued requests; a BEP 6 peer is told which.
   choked (peer: Peer): void {
-    this.queues.get(peer)?.splice(0)
+    for (const r of this.queues.get(peer)?.splice(0) ?? []) peer.reject(r)
   }
 
   private onRequest (peer: Peer, r: BlockRef): void {
     const q = this.queues.get(peer)
-    if (!q || peer.amChoking) return
+    if (!q) return
+    if (peer.amChoking) return peer.reject(r)
     if (!this.opts.layout.isValidRequest(r.index, r.begin, r.length)) return this.opts.offend(peer, 2, `invalid request ${r.index}:${r.begin}+${r.length}`)
     if (!this.opts.have.get(r.index)) return this.opts.offend(peer, 1, `request for missing piece ${r.index}`)
-    if (q.length >= MAX_QUEUE) return this.opts.offend(peer, 1, 'request flood')
+    if (q.length >= MAX_QUEUE) {
+      peer.reject(r)
+      return this.opts.offend(peer, 1, 'request flood')
+    }
     q.push(r)
     if (!this.busy.has(peer)) void this.serve(peer, q)
   }

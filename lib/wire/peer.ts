@@ -12,6 +12,11 @@ import {
   KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, type BlockRef, type Handshake
 } from './messages.js'
 import { BLOCK_SIZE } from '../storage/layout.js'
+import {
+  METADATA_PIECE,
+  decodeExtHandshake, decodeMetadata, decodePex, encodeExtHandshake, encodeMetadata, encodePex, LOCAL_IDS,
+  type ExtHandshake, type MetadataMessage, type PexMessage
+} from './extended.js'
 
 export interface Block { index: number; begin: number; data: Buffer }
 
@@ -25,7 +30,11 @@ export interface PeerEvents extends WritableEvents {
   bitfield: []
   request: [BlockRef]
   cancel: [BlockRef]
-  extended: [number, Buffer]
+  'ext-handshake': [ExtHandshake]
+  metadata: [MetadataMessage]
+  pex: [PexMessage]
+  // BEP 6: a request the peer will not serve.
+  rejected: [BlockRef]
   // Something the peer did wrong; the swarm keeps score.
   offence: [string]
   // Outstanding requests went unanswered too long; they were cancelled.
@@ -38,13 +47,19 @@ export interface PeerOptions {
   address: string
   infoHash: Buffer
   peerId: Buffer
-  pieceCount: number
+  // null while the torrent's metadata is unknown (magnet links): bitfields are ignored then.
+  pieceCount: number | null
+  // Sent in our extension handshake.
+  metadataSize?: () => number | undefined
+  listenPort?: number
   onBlock: (peer: Peer, block: Block, done: () => void) => void
   requestTimeoutMs?: number
   idleTimeoutMs?: number
 }
 
 const TICK_MS = 2000
+const METADATA_FRAME = METADATA_PIECE + 1024
+export const OUR_REQQ = 500
 const KEEP_ALIVE_MS = 60_000
 
 export class Peer extends Writable<PeerEvents> {
@@ -63,6 +78,9 @@ export class Peer extends Writable<PeerEvents> {
   uploaded = 0
   // Request queue depth the peer advertised (BEP 10 `reqq`).
   reqq = 250
+  ext: ExtHandshake | null = null
+  // Pieces the peer lets us request while choked (BEP 6).
+  readonly allowedFast = new Set<number>()
 
   private readonly opts: PeerOptions
   private readonly outstanding = new Map<number, BlockRef & { at: number }>()
@@ -79,8 +97,9 @@ export class Peer extends Writable<PeerEvents> {
     this.opts = opts
     this.socket = opts.socket
     this.address = opts.address
-    this.bitfield = new Bitfield(opts.pieceCount)
-    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil(opts.pieceCount / 8) + 1, 1024 * 1024))
+    this.bitfield = new Bitfield(opts.pieceCount ?? 0)
+    // Cap: a block plus header, the bitfield, or an 16 KiB metadata piece with its header.
+    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil((opts.pieceCount ?? 0) / 8) + 1, METADATA_FRAME))
     this.socket.on('error', (err) => this.destroy(err))
     this.socket.on('close', () => this.destroy())
     framer.on('error', (err: Error) => this.destroy(err))
@@ -104,6 +123,11 @@ export class Peer extends Writable<PeerEvents> {
     return this.reserved !== null && (this.reserved[flag.byte] & flag.bit) !== 0
   }
 
+  // Both sides speak BEP 6.
+  get fast (): boolean {
+    return this.supports(RESERVED_FAST)
+  }
+
   // How many requests to keep in flight: the bandwidth-delay product at about
   // half a second of this peer's rate, floored high enough for loopback.
   get window (): number {
@@ -118,11 +142,32 @@ export class Peer extends Writable<PeerEvents> {
   sendHandshake (): void {
     const reserved = Buffer.alloc(8)
     reserved[RESERVED_EXTENDED.byte] |= RESERVED_EXTENDED.bit
+    reserved[RESERVED_FAST.byte] |= RESERVED_FAST.bit
     this.send(encodeHandshake({ reserved, infoHash: this.opts.infoHash, peerId: this.opts.peerId }))
   }
 
   sendBitfield (bits: Bitfield): void {
-    if (bits.count > 0) this.send(encodeBitfield(bits.buffer))
+    if (this.fast && bits.complete) this.send(encodeSimple('have-all'))
+    else if (bits.count > 0) this.send(encodeBitfield(bits.buffer))
+    else if (this.fast) this.send(encodeSimple('have-none'))
+  }
+
+  reject (ref: BlockRef): void {
+    if (this.fast) this.send(encodeBlockRef('reject', ref))
+  }
+
+  sendMetadata (m: MetadataMessage): boolean {
+    const id = this.ext?.ids.ut_metadata
+    if (!id) return false
+    this.send(encodeExtended(id, encodeMetadata(m)))
+    return true
+  }
+
+  sendPex (m: PexMessage): boolean {
+    const id = this.ext?.ids.ut_pex
+    if (!id) return false
+    this.send(encodeExtended(id, encodePex(m)))
+    return true
   }
 
   have (index: number): void {
@@ -161,10 +206,6 @@ export class Peer extends Writable<PeerEvents> {
     return this.send(data)
   }
 
-  sendExtended (id: number, payload: Uint8Array): void {
-    this.send(encodeExtended(id, payload))
-  }
-
   // Requests the peer will no longer answer (we were choked, or it is closing).
   takeOutstanding (): BlockRef[] {
     const refs = [...this.outstanding.values()]
@@ -191,10 +232,12 @@ export class Peer extends Writable<PeerEvents> {
       case 'interested': this.peerInterested = true; this.emit('interested'); break
       case 'not-interested': this.peerInterested = false; this.emit('not-interested'); break
       case 'have':
+        if (this.opts.pieceCount === null) break
         if (m.index >= this.bitfield.length) return cb(new WireError(`have for piece ${m.index} out of range`))
         if (this.bitfield.set(m.index)) this.emit('have', m.index)
         break
       case 'bitfield': {
+        if (this.opts.pieceCount === null) break
         const bits = Bitfield.fromWire(this.bitfield.length, m.bitfield)
         if (!bits) return cb(new WireError('bitfield has the wrong length or spare bits set'))
         this.bitfield = bits
@@ -203,11 +246,10 @@ export class Peer extends Writable<PeerEvents> {
       }
       case 'request': this.emit('request', m); break
       case 'cancel': this.emit('cancel', m); break
-      case 'extended': this.emit('extended', m.id, m.payload); break
+      case 'extended': return cb(this.onExtended(m.id, m.payload))
       case 'have-all': case 'have-none': case 'reject': case 'suggest': case 'allowed-fast':
-        // Only valid when both sides negotiated BEP 6, which we do not advertise yet.
-        if (!this.supports(RESERVED_FAST)) return cb(new WireError(`${m.type} without the fast extension`))
-        break
+        if (!this.fast) return cb(new WireError(`${m.type} without the fast extension`))
+        return cb(this.onFast(m))
     }
     cb(null)
   }
@@ -217,7 +259,52 @@ export class Peer extends Writable<PeerEvents> {
     if (h.peerId.equals(this.opts.peerId)) return new WireError('connected to ourselves')
     this.remoteId = Buffer.from(h.peerId)
     this.reserved = Buffer.from(h.reserved)
+    if (this.supports(RESERVED_EXTENDED)) {
+      this.send(encodeExtended(0, encodeExtHandshake({ metadataSize: this.opts.metadataSize?.(), port: this.opts.listenPort, reqq: OUR_REQQ })))
+    }
     this.emit('handshake', h)
+    return null
+  }
+
+  private onExtended (id: number, payload: Buffer): Error | null {
+    if (id === 0) {
+      this.ext = decodeExtHandshake(payload)
+      if (this.ext.reqq) this.reqq = this.ext.reqq
+      this.emit('ext-handshake', this.ext)
+    } else if (id === LOCAL_IDS.ut_metadata) {
+      this.emit('metadata', decodeMetadata(payload))
+    } else if (id === LOCAL_IDS.ut_pex) {
+      this.emit('pex', decodePex(payload))
+    }
+    return null
+  }
+
+  private onFast (m: Frame): Error | null {
+    const count = this.opts.pieceCount
+    if (count === null) return null
+    switch (m.type) {
+      case 'have-all':
+        this.bitfield.setAll()
+        this.emit('bitfield')
+        break
+      case 'have-none':
+        this.emit('bitfield')
+        break
+      case 'reject': {
+        const k = key(m.index, m.begin)
+        const req = this.outstanding.get(k)
+        if (req) {
+          this.outstanding.delete(k)
+          this.emit('rejected', req)
+        } else if (!this.cancelled.delete(k)) {
+          this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`)
+        }
+        break
+      }
+      case 'allowed-fast':
+        if (m.index < count && this.allowedFast.size < 64) this.allowedFast.add(m.index)
+        break
+    }
     return null
   }
 

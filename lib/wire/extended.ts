@@ -1,0 +1,156 @@
+// Pure codecs for the extension protocol (BEP 10) and the extensions Pears speaks:
+// ut_metadata (BEP 9) and ut_pex (BEP 11). Untrusted fields are checked here.
+import { decodePrefix, decodeStrict, encode, isDict, int, bytes, text, BencodeError } from '../bencode.js'
+import { WireError } from './messages.js'
+import type { PeerAddress } from '../tracker/types.js'
+
+// Our message ids for the extensions (the peer picks its own in its handshake).
+export const LOCAL_IDS = { ut_metadata: 1, ut_pex: 2 } as const
+export type ExtensionName = keyof typeof LOCAL_IDS
+
+export const METADATA_PIECE = 16384
+
+export interface ExtHandshake {
+  // The peer's ids for each extension it supports (0 or absent: unsupported).
+  ids: Partial<Record<ExtensionName, number>>
+  metadataSize?: number
+  reqq?: number
+  port?: number
+  client?: string
+}
+
+function decodeDict (payload: Buffer, what: string): Record<string, unknown> {
+  let v: unknown
+  try {
+    v = decodeStrict(payload).value
+  } catch (err) {
+    if (err instanceof BencodeError) throw new WireError(`bad ${what}: ${err.message}`)
+    throw err
+  }
+  if (!isDict(v)) throw new WireError(`bad ${what}: not a dictionary`)
+  return v
+}
+
+export function encodeExtHandshake (h: { metadataSize?: number, port?: number, reqq: number }): Buffer {
+  const d: Record<string, unknown> = { m: { ...LOCAL_IDS }, reqq: h.reqq, v: 'Pears 0.1' }
+  if (h.metadataSize !== undefined) d.metadata_size = h.metadataSize
+  if (h.port) d.p = h.port
+  return encode(d)
+}
+
+export function decodeExtHandshake (payload: Buffer): ExtHandshake {
+  const d = decodeDict(payload, 'extension handshake')
+  const ids: ExtHandshake['ids'] = {}
+  if (isDict(d.m)) {
+    for (const name of Object.keys(LOCAL_IDS) as ExtensionName[]) {
+      const id = int(d.m[name])
+      if (id !== undefined && id > 0 && id < 256) ids[name] = id
+    }
+  }
+  const size = int(d.metadata_size)
+  const reqq = int(d.reqq)
+  const port = int(d.p)
+  return {
+    ids,
+    metadataSize: size !== undefined && size > 0 ? size : undefined,
+    reqq: reqq !== undefined && reqq > 0 ? Math.min(reqq, 2000) : undefined,
+    port: port !== undefined && port > 0 && port < 65536 ? port : undefined,
+    client: text(d.v)
+  }
+}
+
+export type MetadataMessage =
+  | { type: 'request', piece: number }
+  | { type: 'data', piece: number, totalSize: number, data: Buffer }
+  | { type: 'reject', piece: number }
+
+export function encodeMetadata (m: MetadataMessage): Buffer {
+  if (m.type === 'data') return Buffer.concat([encode({ msg_type: 1, piece: m.piece, total_size: m.totalSize }), m.data])
+  return encode({ msg_type: m.type === 'request' ? 0 : 2, piece: m.piece })
+}
+
+export function decodeMetadata (payload: Buffer): MetadataMessage {
+  let head
+  try {
+    head = decodePrefix(payload)
+  } catch (err) {
+    if (err instanceof BencodeError) throw new WireError(`bad ut_metadata message: ${err.message}`)
+    throw err
+  }
+  const d = head.value
+  if (!isDict(d)) throw new WireError('bad ut_metadata message')
+  const type = int(d.msg_type)
+  const piece = int(d.piece)
+  if (piece === undefined || piece < 0) throw new WireError('ut_metadata message without a piece')
+  if (type === 0) return { type: 'request', piece }
+  if (type === 2) return { type: 'reject', piece }
+  if (type === 1) {
+    const totalSize = int(d.total_size)
+    if (totalSize === undefined || totalSize <= 0) throw new WireError('ut_metadata data without total_size')
+    return { type: 'data', piece, totalSize, data: payload.subarray(head.end) }
+  }
+  throw new WireError(`unknown ut_metadata msg_type ${String(d.msg_type)}`)
+}
+
+export interface PexMessage { added: PeerAddress[], dropped: PeerAddress[] }
+
+function compact (peers: PeerAddress[], v6: boolean): Buffer {
+  const out: Buffer[] = []
+  for (const p of peers) {
+    const isV6 = p.host.includes(':')
+    if (isV6 !== v6) continue
+    const buf = Buffer.alloc(v6 ? 18 : 6)
+    if (v6) writeV6(buf, p.host)
+    else p.host.split('.').forEach((o, i) => { buf[i] = Number(o) })
+    buf.writeUInt16BE(p.port, v6 ? 16 : 4)
+    out.push(buf)
+  }
+  return Buffer.concat(out)
+}
+
+function writeV6 (buf: Buffer, host: string): void {
+  const [head, tail] = host.split('::')
+  const h = head ? head.split(':') : []
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : []
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
+  groups.forEach((g, i) => buf.writeUInt16BE(parseInt(g, 16) || 0, i * 2))
+}
+
+function parseCompact (buf: Buffer | undefined, v6: boolean, limit: number): PeerAddress[] {
+  if (!buf) return []
+  const size = v6 ? 18 : 6
+  const out: PeerAddress[] = []
+  for (let off = 0; off + size <= buf.length && out.length < limit; off += size) {
+    const port = buf.readUInt16BE(off + size - 2)
+    if (port === 0) continue
+    const host = v6
+      ? Array.from({ length: 8 }, (_, i) => buf.readUInt16BE(off + i * 2).toString(16)).join(':')
+      : `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`
+    out.push({ host, port })
+  }
+  return out
+}
+
+// BEP 11 caps a message at 50 added and 50 dropped peers.
+export const PEX_MAX = 50
+
+export function encodePex (m: PexMessage): Buffer {
+  const added = m.added.slice(0, PEX_MAX)
+  const dropped = m.dropped.slice(0, PEX_MAX)
+  return encode({
+    added: compact(added, false),
+    'added.f': Buffer.alloc(compact(added, false).length / 6),
+    added6: compact(added, true),
+    'added6.f': Buffer.alloc(compact(added, true).length / 18),
+    dropped: compact(dropped, false),
+    dropped6: compact(dropped, true)
+  })
+}
+
+export function decodePex (payload: Buffer): PexMessage {
+  const d = decodeDict(payload, 'ut_pex message')
+  return {
+    added: [...parseCompact(bytes(d.added), false, PEX_MAX), ...parseCompact(bytes(d.added6), true, PEX_MAX)],
+    dropped: [...parseCompact(bytes(d.dropped), false, PEX_MAX), ...parseCompact(bytes(d.dropped6), true, PEX_MAX)]
+  }
+}
