@@ -2,7 +2,7 @@
 // (piece geometry, lengths, names) so later stages can trust it. The info-hash is the
 // SHA-1 of the exact raw `info` bytes.
 import { createHash } from 'node:crypto'
-import { decodeStrict, isDict, bytes, text, int, BencodeError, type Dict } from './bencode.js'
+import { decodeStrict, encode, isDict, bytes, text, int, BencodeError, type Dict } from './bencode.js'
 import { safeComponent, safePath, checkDistinct, UnsafeNameError } from './names.js'
 
 export class MetainfoError extends Error { override name = 'MetainfoError' }
@@ -143,4 +143,17 @@ function parseAnnounce (top: Dict): string[][] {
   const single = text(top.announce)
   if (tiers.length === 0 && single) tiers.push([single])
   return tiers
+}
+
+// .torrent bytes around a raw info dictionary (for metadata fetched from peers), so
+// the saved file hashes exactly as the magnet link says.
+export function torrentBytes (raw: Buffer, announce: string[][]): Buffer {
+  const head: Record<string, unknown> = {}
+  if (announce.length > 0) {
+    head.announce = announce[0][0]
+    head['announce-list'] = announce
+  }
+  const prefix = encode(head)
+  // Keys sort as announce, announce-list, info: splice `info` in before the final `e`.
+  return Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from('4:info'), raw, Buffer.from('e')])
 }

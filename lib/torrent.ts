@@ -1,6 +1,6 @@
 // The public Torrent: wires metainfo, storage, picker, assembler, writer, swarm and
 // trackers together. It decides nothing itself; each stage owns its job.
-import { randomBytes } from 'node:crypto'
+import { newPeerId } from './peer-id.js'
 import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { Bitfield } from './bitfield.js'
@@ -21,6 +21,7 @@ import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
+import { METADATA_PIECE } from './wire/extended.js'
 
 export interface TorrentOptions {
   // Output directory (default: the current directory).
@@ -69,7 +70,6 @@ interface TorrentEvents {
   error: [Error]
 }
 
-const CLIENT_PREFIX = '-PE0100-'
 
 export interface ReadRange {
   // First byte (default 0).
@@ -97,7 +97,7 @@ export class TorrentFile {
 export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource {
   readonly meta: Metainfo
   readonly layout: Layout
-  readonly peerId = Buffer.concat([Buffer.from(CLIENT_PREFIX), randomBytes(12)])
+  readonly peerId = newPeerId()
   readonly files: TorrentFile[]
   port = 0
   have: Bitfield
@@ -147,6 +147,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       infoHash: meta.infoHash,
       peerId: this.peerId,
       pieceCount: layout.pieceCount,
+      metadataSize: () => meta.raw.length,
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs
@@ -160,6 +161,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       this.uploader.attach(peer)
       this.choker.attach(peer)
       peer.sendBitfield(this.have)
+      peer.on('metadata', (m) => { if (m.type === 'request') this.serveMetadata(peer, m.piece) })
       // Two seeds have nothing to trade.
       const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
       peer.on('bitfield', dropIfSeed)
@@ -292,6 +294,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.assembler.write({ ...block, from: peer.address })) done()
     else this.drainWaiters.push(done)
     this.scheduler.fill(peer)
+  }
+
+  // BEP 9: our info dictionary, 16 KiB at a time.
+  private serveMetadata (peer: Peer, piece: number): void {
+    const raw = this.meta.raw
+    const begin = piece * METADATA_PIECE
+    if (begin >= raw.length) peer.sendMetadata({ type: 'reject', piece })
+    else peer.sendMetadata({ type: 'data', piece, totalSize: raw.length, data: raw.subarray(begin, begin + METADATA_PIECE) })
   }
 
   private onInvalid (index: number, from: Set<string>): void {

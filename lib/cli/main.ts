@@ -1,9 +1,12 @@
 // The `pears` command: parse arguments, load the torrent, run the chosen job, map
 // failures to documented exit codes with one-line messages (no stacks for user errors).
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseTorrent, MetainfoError, type Metainfo } from '../metainfo.js'
+import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../metainfo.js'
+import { isMagnet, parseMagnet } from '../magnet.js'
+import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
+import type { PeerAddress } from '../tracker/types.js'
 import { StorageError } from '../storage/files.js'
 import { Torrent, type TorrentOptions } from '../torrent.js'
 import { createTorrent } from '../create.js'
@@ -14,7 +17,7 @@ import { supervise } from './supervise.js'
 import { selection } from './selection.js'
 import { formatBytes, type ProgressMode } from './progress.js'
 
-const USAGE = `usage: pears <file.torrent | -> [options]
+const USAGE = `usage: pears <file.torrent | magnet-link | -> [options]
        pears seed <file.torrent> <path> [options]
        pears create <path> [--announce URL]... [-o out.torrent] [--piece-length KiB] [--private]
        pears demo [--size MiB]
@@ -34,6 +37,7 @@ options:
       --port N           listen port for incoming peers (default: random)
       --peer-timeout S   give up when no peer is reachable for S seconds (default 60)
       --max-buffer MiB   memory for pieces in flight (default 32)
+      --max-metadata MiB refuse magnet metadata larger than this (default 8)
       --seed             keep seeding after the download (until Ctrl-C)
       --seed-ratio R     ... until R times the torrent's size is uploaded
       --seed-time S      ... for S seconds
@@ -54,6 +58,7 @@ const OPTIONS = {
   port: { type: 'string' },
   'peer-timeout': { type: 'string' },
   'max-buffer': { type: 'string' },
+  'max-metadata': { type: 'string' },
   size: { type: 'string' },
   seed: { type: 'boolean' },
   'seed-ratio': { type: 'string' },
@@ -96,19 +101,21 @@ async function run (argv: string[]): Promise<void> {
   if (command === 'create') return create(rest, values)
   if (command === 'seed') return seed(rest, values)
   if (positionals.length !== 1) throw new UserError(USAGE, EXIT.usage)
-  const meta = await loadTorrent(command)
+  const toFiles = values.output !== undefined && values.output !== '-'
+  const progress = progressMode(values)
+  const { meta, peers } = await loadSource(command, values, progress, toFiles ? values.output : undefined)
   if (values.list) {
     meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
     return
   }
-  const toFiles = values.output !== undefined && values.output !== '-'
   const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
   const sel = selection(meta, values.file, values.range)
-  const progress = progressMode(values)
   if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(sel.end - sel.start)}) to stdout\n`)
   const seeding = seedOptions(values)
+  const options = torrentOptions(values)
   const t = await Torrent.open(meta, {
-    ...torrentOptions(values),
+    ...options,
+    peers: [...(options.peers ?? []), ...peers],
     dir: toFiles ? values.output : '.',
     storage: toFiles || !streaming ? 'disk' : 'memory',
     range: sel.whole ? undefined : { start: sel.start, end: sel.end }
@@ -186,6 +193,38 @@ async function create (args: string[], values: Values): Promise<void> {
   if (out === '-') process.stdout.write(torrent)
   else await writeFile(out, torrent)
   if (!values.quiet && out !== '-') process.stderr.write(`pears: wrote ${out} (info-hash ${parseTorrent(torrent).infoHash.toString('hex')})\n`)
+}
+
+// A .torrent path, `-` for stdin, or a magnet link (metadata fetched from peers and,
+// when writing files, saved as DIR/.pears/<info-hash>.torrent).
+async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+  if (!isMagnet(arg)) return { meta: await loadTorrent(arg), peers: [] }
+  let magnet
+  try {
+    magnet = parseMagnet(arg)
+  } catch (err) {
+    throw new UserError((err as Error).message, EXIT.badTorrent)
+  }
+  if (progress === 'line') process.stderr.write(`pears: fetching metadata for ${magnet.infoHash.toString('hex')}${magnet.name ? ` (${magnet.name})` : ''}\n`)
+  const peers = (values.peer ?? []).map(parseHostPort)
+  let resolved
+  try {
+    resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...peers] }, {
+      timeoutMs: peerTimeout(values),
+      maxMetadataSize: (number(values['max-metadata'], 'max-metadata') ?? 8) * 1024 * 1024,
+      onWarning: progress === 'line' ? (err) => process.stderr.write(`warning: ${err.message}\n`) : undefined
+    })
+  } catch (err) {
+    if (err instanceof MetadataTimeoutError) throw new UserError(err.message, EXIT.noPeers)
+    if (err instanceof MetainfoError) throw new UserError(`metadata from peers: ${err.message}`, EXIT.badTorrent)
+    throw err
+  }
+  if (dir !== undefined) {
+    const file = path.join(dir, '.pears', `${resolved.meta.infoHash.toString('hex')}.torrent`)
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, torrentBytes(resolved.meta.raw, resolved.meta.announce))
+  }
+  return resolved
 }
 
 export async function loadTorrent (file: string): Promise<Metainfo> {

@@ -9,7 +9,9 @@ import type { PeerAddress } from '../tracker/types.js'
 export interface SwarmOptions {
   infoHash: Buffer
   peerId: Buffer
-  pieceCount: number
+  // null while fetching metadata (magnet links).
+  pieceCount: number | null
+  metadataSize?: () => number | undefined
   onBlock: (peer: Peer, block: Block, done: () => void) => void
   maxConnections?: number
   connectTimeoutMs?: number
@@ -37,6 +39,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   // Dialed peers not yet handshaken.
   private readonly connecting = new Set<Peer>()
   private server: net.Server | null = null
+  port = 0
   private destroyed = false
   private readonly timer: NodeJS.Timeout
 
@@ -54,6 +57,11 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return this.known.size
   }
 
+  // Every address we know of, for handing over to another swarm (magnet → torrent).
+  addresses (): PeerAddress[] {
+    return [...this.known.values()].filter((k) => !this.banned.has(addrKey(k.host, k.port))).map((k) => ({ host: k.host, port: k.port }))
+  }
+
   async listen (port: number, host?: string): Promise<number> {
     const server = net.createServer((socket) => this.accept(socket))
     this.server = server
@@ -61,9 +69,9 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       server.once('error', reject)
       server.listen(port, host, () => resolve())
     })
-    const bound = (server.address() as net.AddressInfo).port
-    this.emit('listening', bound)
-    return bound
+    this.port = (server.address() as net.AddressInfo).port
+    this.emit('listening', this.port)
+    return this.port
   }
 
   add (addresses: PeerAddress[]): void {
@@ -142,6 +150,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       infoHash: this.opts.infoHash,
       peerId: this.opts.peerId,
       pieceCount: this.opts.pieceCount,
+      metadataSize: this.opts.metadataSize,
+      listenPort: this.port,
       onBlock: this.opts.onBlock,
       requestTimeoutMs: this.opts.requestTimeoutMs
     })

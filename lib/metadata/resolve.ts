@@ -1,0 +1,49 @@
+// Magnet → Metainfo: gathers peers from the link's trackers and direct peers (and the
+// DHT when given), fetches and checks the info dictionary, and hands the peers found
+// on to the download.
+import { parseInfo, type Metainfo } from '../metainfo.js'
+import { newPeerId } from '../peer-id.js'
+import { Announcer } from '../tracker/announcer.js'
+import type { PeerAddress } from '../tracker/types.js'
+import type { Magnet } from '../magnet.js'
+import { MetadataFetcher } from './fetcher.js'
+
+export interface ResolveOptions {
+  maxMetadataSize?: number
+  timeoutMs?: number
+  trackerTimeoutMs?: number
+  // Extra peer sources (the DHT), called with each batch of peers.
+  discover?: (infoHash: Buffer, onPeers: (peers: PeerAddress[]) => void) => () => void
+  onWarning?: (err: Error) => void
+}
+
+export class MetadataTimeoutError extends Error { override name = 'MetadataTimeoutError' }
+
+export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+  const peerId = newPeerId()
+  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, peerId, maxSize: opts.maxMetadataSize })
+  if (opts.onWarning) fetcher.on('warning', opts.onWarning)
+  const tiers = magnet.trackers.map((t) => [t])
+  const announcer = tiers.length > 0
+    ? new Announcer({ tiers, infoHash: magnet.infoHash, peerId, port: 0, timeoutMs: opts.trackerTimeoutMs, stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }) })
+    : null
+  announcer?.on('peers', (peers) => fetcher.add(peers))
+  if (opts.onWarning) announcer?.on('warning', opts.onWarning)
+  announcer?.start()
+  const stopDiscovery = opts.discover?.(magnet.infoHash, (peers) => fetcher.add(peers))
+  fetcher.add(magnet.peers)
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const raw = await Promise.race([
+      fetcher.result,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new MetadataTimeoutError(`no peer sent the metadata within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`)), opts.timeoutMs ?? 120_000)
+      })
+    ])
+    return { meta: { ...parseInfo(raw), announce: tiers }, peers: fetcher.swarm.addresses() }
+  } finally {
+    clearTimeout(timer)
+    stopDiscovery?.()
+    await Promise.all([announcer?.stop(), fetcher.destroy()])
+  }
+}
