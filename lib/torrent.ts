@@ -19,6 +19,8 @@ import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
+import type { Dht } from './swarm/dht.js'
+import { Pex } from './swarm/pex.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
@@ -46,6 +48,10 @@ export interface TorrentOptions {
   storage?: 'disk' | 'memory'
   // Download only this torrent byte range [start, end) (default: everything).
   range?: { start: number, end: number }
+  // A running DHT to find peers through and announce on (ignored for private torrents).
+  dht?: Dht
+  // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
+  pex?: boolean
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -115,6 +121,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly uploader: Uploader
   private readonly choker: Choker
   private announcer: Announcer | null = null
+  private readonly pex: Pex | null
+  private stopDht: (() => void) | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
   private finished = false
@@ -158,6 +166,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('peer', (peer) => {
       peer.on('offence', (why) => this.swarm.offend(peer, 1, why))
       this.scheduler.attach(peer)
+      this.pex?.attach(peer)
       this.uploader.attach(peer)
       this.choker.attach(peer)
       peer.sendBitfield(this.have)
@@ -168,6 +177,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       peer.on('have', dropIfSeed)
       this.emit('peer', peer)
     })
+    this.pex = opts.pex === false || meta.private
+      ? null
+      : new Pex({ peers: this.swarm.peers, add: (p) => this.swarm.add(p), offend: (p, n, why) => this.swarm.offend(p, n, why), seeding: () => this.picker.done })
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
@@ -248,6 +260,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
     this.waiting.clear()
     this.choker.destroy()
+    this.pex?.destroy()
+    this.stopDht?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
@@ -278,6 +292,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       announcer.on('warning', (err) => this.emit('warning', err))
       this.announcer = announcer
       announcer.start()
+    }
+    if (this.opts.dht && !this.meta.private) {
+      this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
     }
     this.swarm.add(this.opts.peers ?? [])
     if (this.picker.done) this.finish()

@@ -7,6 +7,7 @@ import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../met
 import { isMagnet, parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 import type { PeerAddress } from '../tracker/types.js'
+import { Dht } from '../swarm/dht.js'
 import { StorageError } from '../storage/files.js'
 import { Torrent, type TorrentOptions } from '../torrent.js'
 import { createTorrent } from '../create.js'
@@ -38,6 +39,10 @@ options:
       --peer-timeout S   give up when no peer is reachable for S seconds (default 60)
       --max-buffer MiB   memory for pieces in flight (default 32)
       --max-metadata MiB refuse magnet metadata larger than this (default 8)
+      --no-dht           do not use the DHT
+      --dht-bootstrap HOST:PORT  DHT bootstrap node (repeatable; default: public routers)
+      --dht-port N       UDP port for the DHT (default: random)
+      --no-pex           no peer exchange
       --seed             keep seeding after the download (until Ctrl-C)
       --seed-ratio R     ... until R times the torrent's size is uploaded
       --seed-time S      ... for S seconds
@@ -59,6 +64,10 @@ const OPTIONS = {
   'peer-timeout': { type: 'string' },
   'max-buffer': { type: 'string' },
   'max-metadata': { type: 'string' },
+  'no-dht': { type: 'boolean' },
+  'dht-bootstrap': { type: 'string', multiple: true },
+  'dht-port': { type: 'string' },
+  'no-pex': { type: 'boolean' },
   size: { type: 'string' },
   seed: { type: 'boolean' },
   'seed-ratio': { type: 'string' },
@@ -99,15 +108,30 @@ async function run (argv: string[]): Promise<void> {
   const [command, ...rest] = positionals
   if (command === 'demo') return demo({ sizeMiB: number(values.size, 'size') ?? 64 })
   if (command === 'create') return create(rest, values)
-  if (command === 'seed') return seed(rest, values)
+  if (command === 'seed') return withDht(values, (dht) => seed(rest, values, dht))
   if (positionals.length !== 1) throw new UserError(USAGE, EXIT.usage)
   const toFiles = values.output !== undefined && values.output !== '-'
   const progress = progressMode(values)
-  const { meta, peers } = await loadSource(command, values, progress, toFiles ? values.output : undefined)
-  if (values.list) {
-    meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
-    return
+  if (values.list && !isMagnet(command)) return list(await loadTorrent(command))
+  await withDht(values, (dht) => download(command, values, progress, toFiles, dht))
+}
+
+async function withDht (values: Values, fn: (dht: Dht | undefined) => Promise<void>): Promise<void> {
+  const dht = values['no-dht'] ? undefined : await Dht.start({ bootstrap: values['dht-bootstrap'], port: number(values['dht-port'], 'dht-port') })
+  try {
+    await fn(dht)
+  } finally {
+    await dht?.destroy()
   }
+}
+
+function list (meta: Metainfo): void {
+  meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
+}
+
+async function download (command: string, values: Values, progress: ProgressMode, toFiles: boolean, dht: Dht | undefined): Promise<void> {
+  const { meta, peers } = await loadSource(command, values, progress, toFiles ? values.output : undefined, dht)
+  if (values.list) return list(meta)
   const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
   const sel = selection(meta, values.file, values.range)
   if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(sel.end - sel.start)}) to stdout\n`)
@@ -117,6 +141,7 @@ async function run (argv: string[]): Promise<void> {
     ...options,
     peers: [...(options.peers ?? []), ...peers],
     dir: toFiles ? values.output : '.',
+    dht,
     storage: toFiles || !streaming ? 'disk' : 'memory',
     range: sel.whole ? undefined : { start: sel.start, end: sel.end }
   })
@@ -142,6 +167,7 @@ function peerTimeout (values: Values): number {
 
 function torrentOptions (values: Values): TorrentOptions {
   return {
+    pex: !values['no-pex'],
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
     maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? 32) * 1024 * 1024
@@ -156,14 +182,14 @@ function seedOptions (values: Values): { ratio?: number, timeMs?: number } | nul
 }
 
 // `pears seed <torrent> <path>`: verify existing content, then serve it.
-async function seed (args: string[], values: Values): Promise<void> {
+async function seed (args: string[], values: Values, dht: Dht | undefined): Promise<void> {
   if (args.length !== 2) throw new UserError(USAGE, EXIT.usage)
   const meta = await loadTorrent(args[0])
   // <path> may be the content itself (named as in the torrent) or the directory holding it.
   const target = path.resolve(args[1])
   const dir = path.basename(target) === meta.name ? path.dirname(target) : target
   const progress = progressMode(values)
-  const t = await Torrent.open(meta, { ...torrentOptions(values), dir, recheck: true })
+  const t = await Torrent.open(meta, { ...torrentOptions(values), dir, dht, recheck: true })
   if (progress === 'line') {
     const p = t.progress
     process.stderr.write(`${meta.name}: ${p.verified}/${p.pieces} pieces verified in ${dir}; seeding on port ${t.port} (Ctrl-C stops)\n`)
@@ -197,7 +223,7 @@ async function create (args: string[], values: Values): Promise<void> {
 
 // A .torrent path, `-` for stdin, or a magnet link (metadata fetched from peers and,
 // when writing files, saved as DIR/.pears/<info-hash>.torrent).
-async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
   if (!isMagnet(arg)) return { meta: await loadTorrent(arg), peers: [] }
   let magnet
   try {
@@ -212,6 +238,7 @@ async function loadSource (arg: string, values: Values, progress: ProgressMode, 
     resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...peers] }, {
       timeoutMs: peerTimeout(values),
       maxMetadataSize: (number(values['max-metadata'], 'max-metadata') ?? 8) * 1024 * 1024,
+      discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined,
       onWarning: progress === 'line' ? (err) => process.stderr.write(`warning: ${err.message}\n`) : undefined
     })
   } catch (err) {

@@ -123,7 +123,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     const socket = net.connect({ host: k.host, port: k.port })
     socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
     socket.once('connect', () => socket.setTimeout(0))
-    const peer = this.attach(socket, addrKey(k.host, k.port))
+    const peer = this.attach(socket, addrKey(k.host, k.port), true)
     this.connecting.add(peer)
     peer.once('handshake', () => { k.failures = 0 })
     peer.once('close', () => {
@@ -139,14 +139,15 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       socket.destroy()
       return
     }
-    this.attach(socket, addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0))
+    this.attach(socket, addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0), false)
   }
 
-  private attach (socket: net.Socket, address: string): Peer {
+  private attach (socket: net.Socket, address: string, dialed: boolean): Peer {
     socket.setNoDelay(true)
     const peer = new Peer({
       socket,
       address,
+      dialed,
       infoHash: this.opts.infoHash,
       peerId: this.opts.peerId,
       pieceCount: this.opts.pieceCount,

@@ -92,7 +92,14 @@ export function decodeMetadata (payload: Buffer): MetadataMessage {
   throw new WireError(`unknown ut_metadata msg_type ${String(d.msg_type)}`)
 }
 
-export interface PexMessage { added: PeerAddress[], dropped: PeerAddress[] }
+export interface PexPeer extends PeerAddress {
+  // BEP 11 flag 0x02: the peer is a seed (upload only).
+  seed?: boolean
+}
+
+export interface PexMessage { added: PexPeer[], dropped: PeerAddress[] }
+
+const PEX_SEED = 0x02
 
 function compact (peers: PeerAddress[], v6: boolean): Buffer {
   const out: Buffer[] = []
@@ -137,11 +144,14 @@ export const PEX_MAX = 50
 export function encodePex (m: PexMessage): Buffer {
   const added = m.added.slice(0, PEX_MAX)
   const dropped = m.dropped.slice(0, PEX_MAX)
+  const v4 = added.filter((p) => !p.host.includes(':'))
+  const v6 = added.filter((p) => p.host.includes(':'))
+  const flags = (list: PexPeer[]): Buffer => Buffer.from(list.map((p) => (p.seed ? PEX_SEED : 0)))
   return encode({
-    added: compact(added, false),
-    'added.f': Buffer.alloc(compact(added, false).length / 6),
-    added6: compact(added, true),
-    'added6.f': Buffer.alloc(compact(added, true).length / 18),
+    added: compact(v4, false),
+    'added.f': flags(v4),
+    added6: compact(v6, true),
+    'added6.f': flags(v6),
     dropped: compact(dropped, false),
     dropped6: compact(dropped, true)
   })
@@ -149,8 +159,13 @@ export function encodePex (m: PexMessage): Buffer {
 
 export function decodePex (payload: Buffer): PexMessage {
   const d = decodeDict(payload, 'ut_pex message')
+  const withFlags = (peers: PeerAddress[], f: Buffer | undefined): PexPeer[] =>
+    peers.map((p, i) => ({ ...p, seed: f !== undefined && i < f.length && (f[i] & PEX_SEED) !== 0 }))
   return {
-    added: [...parseCompact(bytes(d.added), false, PEX_MAX), ...parseCompact(bytes(d.added6), true, PEX_MAX)],
+    added: [
+      ...withFlags(parseCompact(bytes(d.added), false, PEX_MAX), bytes(d['added.f'])),
+      ...withFlags(parseCompact(bytes(d.added6), true, PEX_MAX), bytes(d['added6.f']))
+    ],
     dropped: [...parseCompact(bytes(d.dropped), false, PEX_MAX), ...parseCompact(bytes(d.dropped6), true, PEX_MAX)]
   }
 }

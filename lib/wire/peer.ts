@@ -45,6 +45,8 @@ export interface PeerOptions {
   socket: Socket
   // host:port we dialed, or the remote end of an accepted socket.
   address: string
+  // We opened the connection (its remote port is the peer's listen port).
+  dialed: boolean
   infoHash: Buffer
   peerId: Buffer
   // null while the torrent's metadata is unknown (magnet links): bitfields are ignored then.
@@ -65,6 +67,7 @@ const KEEP_ALIVE_MS = 60_000
 export class Peer extends Writable<PeerEvents> {
   readonly socket: Socket
   readonly address: string
+  readonly dialed: boolean
   remoteId: Buffer | null = null
   reserved: Buffer | null = null
   bitfield: Bitfield
@@ -97,6 +100,7 @@ export class Peer extends Writable<PeerEvents> {
     this.opts = opts
     this.socket = opts.socket
     this.address = opts.address
+    this.dialed = opts.dialed
     this.bitfield = new Bitfield(opts.pieceCount ?? 0)
     // Cap: a block plus header, the bitfield, or an 16 KiB metadata piece with its header.
     const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil((opts.pieceCount ?? 0) / 8) + 1, METADATA_FRAME))
