@@ -1,0 +1,30 @@
+// Runs the built `pears` command as a user would. The DHT is off unless a test asks
+// for it, so no test sends traffic beyond loopback.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const PEARS = fileURLToPath(new URL('../../bin/pears.js', import.meta.url))
+
+export interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: Buffer, stderr: string }
+
+export function startPears (args: string[], opts: { dht?: boolean, cwd?: string } = {}): ChildProcess {
+  const full = opts.dht ? args : [...args, '--no-dht']
+  return spawn(process.execPath, [PEARS, ...full], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+}
+
+export function finished (child: ChildProcess): Promise<Run> {
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  child.stdout?.on('data', (c: Buffer) => out.push(c))
+  child.stderr?.on('data', (c: Buffer) => err.push(c))
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }))
+  })
+}
+
+export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer } = {}): Promise<Run> {
+  const child = startPears(args, opts)
+  const done = finished(child)
+  child.stdin?.end(opts.stdin)
+  return done
+}

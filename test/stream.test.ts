@@ -1,0 +1,113 @@
+// Issue 3: verified bytes in order — stdout, byte ranges, read streams — from real libtorrent seeders.
+import t, { type Test } from 'tap'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { startLtSeeder, type LtSeeder } from './helpers/libtorrent.js'
+import { runPears, startPears, finished } from './helpers/cli.js'
+import { makeTorrent, MiB, type Made } from './helpers/swarm.js'
+import { open } from '../lib/index.js'
+
+async function seeded (t: Test, name: string, files: { path: string, size: number }[], pieceSize = 65536): Promise<{ made: Made, seeder: LtSeeder, source: Buffer, dir: string }> {
+  const dir = t.testdir({ work: {} })
+  const made = await makeTorrent(dir, name, files, pieceSize)
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
+  t.teardown(() => seeder.stop())
+  const single = files.length === 1 && files[0].path === name
+  const source = Buffer.concat(await Promise.all(made.meta.files.map((f) => readFile(path.join(made.src, ...(single ? [name] : f.path))))))
+  return { made, seeder, source, dir }
+}
+
+t.test('stdout: single file, a range, and a multi-file torrent in order', async (t) => {
+  const one = await seeded(t, 'movie.bin', [{ path: 'movie.bin', size: 5 * MiB + 4321 }])
+  const peer = ['--peer', `127.0.0.1:${one.seeder.port}`, '--peer-timeout', '30']
+  const all = await runPears([one.made.torrent, '--stdout', ...peer])
+  t.equal(all.code, 0, all.stderr)
+  t.ok(all.stdout.equals(one.source), 'whole file')
+  t.match(all.stderr, /streaming movie\.bin/)
+  const range = await runPears([one.made.torrent, '--range', '70000-1234567', ...peer])
+  t.equal(range.code, 0, range.stderr)
+  t.ok(range.stdout.equals(one.source.subarray(70000, 1234568)), 'inclusive range')
+
+  const multi = await seeded(t, 'album', [{ path: 'a.bin', size: 1 * MiB + 3 }, { path: 'b/c.bin', size: 70_001 }, { path: 'd.bin', size: 2 * MiB }])
+  const mpeer = ['--peer', `127.0.0.1:${multi.seeder.port}`, '--peer-timeout', '30']
+  const whole = await runPears([multi.made.torrent, '--stdout', ...mpeer])
+  t.equal(whole.code, 0, whole.stderr)
+  t.ok(whole.stdout.equals(multi.source), 'files concatenated in torrent order')
+  t.match(whole.stderr, /all 3 files of album in order/)
+  const second = await runPears([multi.made.torrent, '--stdout', '--file', '1', ...mpeer])
+  t.ok(second.stdout.equals(multi.source.subarray(1 * MiB + 3, 1 * MiB + 3 + 70_001)), '--file picks one file')
+  const byName = await runPears([multi.made.torrent, '--stdout', '--file', 'b/c.bin', '--range', '10-19', ...mpeer])
+  t.ok(byName.stdout.equals(multi.source.subarray(1 * MiB + 13, 1 * MiB + 23)), '--file by name with --range')
+})
+
+t.test('createReadStream at random ranges, inside pieces and across files', async (t) => {
+  const s = await seeded(t, 'set', [{ path: 'x.bin', size: 300_001 }, { path: 'y.bin', size: 17 }, { path: 'z.bin', size: 500_000 }], 32768)
+  const torrent = await open(s.made.torrent, { dir: path.join(s.dir, 'out'), announce: false, peers: [{ host: '127.0.0.1', port: s.seeder.port }] })
+  t.teardown(() => torrent.destroy())
+  t.same(torrent.files.map((f) => [f.path, f.length, f.offset]), [['set/x.bin', 300_001, 0], ['set/y.bin', 17, 300_001], ['set/z.bin', 500_000, 300_018]])
+  let seed = 42
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  for (let i = 0; i < 12; i++) {
+    const f = torrent.files[rand(3)]
+    const start = rand(f.length)
+    const end = start + rand(f.length - start)
+    const chunks: Buffer[] = []
+    for await (const c of f.createReadStream({ start, end })) chunks.push(c as Buffer)
+    t.ok(Buffer.concat(chunks).equals(s.source.subarray(f.offset + start, f.offset + end + 1)), `${f.path} ${start}-${end}`)
+  }
+  const across: Buffer[] = []
+  for await (const c of torrent.createReadStream({ start: 299_990, end: 300_030 })) across.push(c as Buffer)
+  t.ok(Buffer.concat(across).equals(s.source.subarray(299_990, 300_031)), 'a range spanning three files')
+})
+
+t.test('a slow consumer bounds memory instead of buffering the torrent', async (t) => {
+  const s = await seeded(t, 'big.bin', [{ path: 'big.bin', size: 160 * MiB }], 262144)
+  const child = startPears([s.made.torrent, '--stdout', '--max-buffer', '16', '--peer', `127.0.0.1:${s.seeder.port}`, '--peer-timeout', '60'])
+  const done = finished(child)
+  const rss = (): number => {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024
+  }
+  let got = 0
+  child.stdout?.pause()
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const base = rss()
+  let peak = base
+  // Read 1 MiB every 100 ms: ~10 MB/s, far slower than loopback.
+  for (let i = 0; i < 40; i++) {
+    const chunk = child.stdout?.read(1024 * 1024) as Buffer | null
+    if (chunk) got += chunk.length
+    peak = Math.max(peak, rss())
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.ok(got > 0, 'data flowed')
+  t.ok(peak - base < 64 * MiB, `RSS grew by ${((peak - base) / MiB).toFixed(1)} MiB while the consumer lagged`)
+  child.stdout?.destroy()
+  const run = await done
+  t.equal(run.code, 0, 'consumer closing early is a clean exit')
+})
+
+t.test('| head -c and a destroyed stream end cleanly with sockets closed', async (t) => {
+  const s = await seeded(t, 'h.bin', [{ path: 'h.bin', size: 4 * MiB }])
+  const child = startPears([s.made.torrent, '--stdout', '--peer', `127.0.0.1:${s.seeder.port}`])
+  const done = finished(child)
+  const first = await new Promise<Buffer>((resolve) => child.stdout?.once('data', resolve))
+  child.stdout?.destroy()
+  const run = await done
+  t.equal(run.code, 0)
+  t.notMatch(run.stderr, /error|EPIPE/i)
+  t.ok(first.length > 0)
+
+  const torrent = await open(s.made.torrent, { storage: 'memory', announce: false, port: null, peers: [{ host: '127.0.0.1', port: s.seeder.port }] })
+  const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
+  const stream = torrent.createReadStream()
+  const chunk = await new Promise<Buffer>((resolve) => stream.once('data', (c) => resolve(c as Buffer)))
+  t.ok(chunk.equals(s.source.subarray(0, chunk.length)))
+  stream.destroy()
+  await new Promise<void>((resolve) => stream.once('close', () => resolve()))
+  t.equal(torrent.done, true, 'nothing left to fetch once the only reader is gone')
+  await torrent.destroy()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(sockets(), 0, 'every socket closed')
+})
