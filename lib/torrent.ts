@@ -59,7 +59,10 @@ export interface TorrentOptions {
 
 export interface Progress {
   verified: number
+  // Pieces already good on disk when the torrent was opened (resume).
+  verifiedAtStart: number
   pieces: number
+  // Payload bytes received / sent this session.
   downloaded: number
   uploaded: number
   peers: number
@@ -125,6 +128,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private stopDht: (() => void) | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
+  private uploadedByGone = 0
+  private readonly verifiedAtStart: number
   private finished = false
   private destroyed = false
 
@@ -134,6 +139,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.layout = layout
     this.store = store
     this.have = have
+    this.verifiedAtStart = have.count
     this.opts = opts
     const budget = opts.maxBufferBytes ?? 32 * 1024 * 1024
     const memory = opts.storage === 'memory'
@@ -167,6 +173,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       peer.on('offence', (why) => this.swarm.offend(peer, 1, why))
       this.scheduler.attach(peer)
       this.pex?.attach(peer)
+      peer.once('close', () => { this.uploadedByGone += peer.uploaded })
       this.uploader.attach(peer)
       this.choker.attach(peer)
       peer.sendBitfield(this.have)
@@ -203,10 +210,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   get progress (): Progress {
     let rate = 0
-    let uploaded = 0
+    let uploaded = this.uploadedByGone
     for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
     return {
       verified: this.have.count,
+      verifiedAtStart: this.verifiedAtStart,
       pieces: this.layout.pieceCount,
       downloaded: this.downloaded,
       uploaded,
