@@ -3,6 +3,7 @@
 import { decodePrefix, decodeStrict, encode, isDict, int, bytes, text, BencodeError } from '../bencode.js'
 import { WireError } from './messages.js'
 import type { PeerAddress } from '../tracker/types.js'
+import { compactPeers, encodeCompact } from '../tracker/peers.js'
 
 // Our message ids for the extensions (the peer picks its own in its handshake).
 export const LOCAL_IDS = { ut_metadata: 1, ut_pex: 2 } as const
@@ -101,43 +102,6 @@ export interface PexMessage { added: PexPeer[], dropped: PeerAddress[] }
 
 const PEX_SEED = 0x02
 
-function compact (peers: PeerAddress[], v6: boolean): Buffer {
-  const out: Buffer[] = []
-  for (const p of peers) {
-    const isV6 = p.host.includes(':')
-    if (isV6 !== v6) continue
-    const buf = Buffer.alloc(v6 ? 18 : 6)
-    if (v6) writeV6(buf, p.host)
-    else p.host.split('.').forEach((o, i) => { buf[i] = Number(o) })
-    buf.writeUInt16BE(p.port, v6 ? 16 : 4)
-    out.push(buf)
-  }
-  return Buffer.concat(out)
-}
-
-function writeV6 (buf: Buffer, host: string): void {
-  const [head, tail] = host.split('::')
-  const h = head ? head.split(':') : []
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : []
-  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
-  groups.forEach((g, i) => buf.writeUInt16BE(parseInt(g, 16) || 0, i * 2))
-}
-
-function parseCompact (buf: Buffer | undefined, v6: boolean, limit: number): PeerAddress[] {
-  if (!buf) return []
-  const size = v6 ? 18 : 6
-  const out: PeerAddress[] = []
-  for (let off = 0; off + size <= buf.length && out.length < limit; off += size) {
-    const port = buf.readUInt16BE(off + size - 2)
-    if (port === 0) continue
-    const host = v6
-      ? Array.from({ length: 8 }, (_, i) => buf.readUInt16BE(off + i * 2).toString(16)).join(':')
-      : `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`
-    out.push({ host, port })
-  }
-  return out
-}
-
 // BEP 11 caps a message at 50 added and 50 dropped peers.
 export const PEX_MAX = 50
 
@@ -148,12 +112,12 @@ export function encodePex (m: PexMessage): Buffer {
   const v6 = added.filter((p) => p.host.includes(':'))
   const flags = (list: PexPeer[]): Buffer => Buffer.from(list.map((p) => (p.seed ? PEX_SEED : 0)))
   return encode({
-    added: compact(v4, false),
+    added: encodeCompact(v4, false),
     'added.f': flags(v4),
-    added6: compact(v6, true),
+    added6: encodeCompact(v6, true),
     'added6.f': flags(v6),
-    dropped: compact(dropped, false),
-    dropped6: compact(dropped, true)
+    dropped: encodeCompact(dropped, false),
+    dropped6: encodeCompact(dropped, true)
   })
 }
 
@@ -163,9 +127,9 @@ export function decodePex (payload: Buffer): PexMessage {
     peers.map((p, i) => ({ ...p, seed: f !== undefined && i < f.length && (f[i] & PEX_SEED) !== 0 }))
   return {
     added: [
-      ...withFlags(parseCompact(bytes(d.added), false, PEX_MAX), bytes(d['added.f'])),
-      ...withFlags(parseCompact(bytes(d.added6), true, PEX_MAX), bytes(d['added6.f']))
+      ...withFlags(compactPeers(bytes(d.added) ?? Buffer.alloc(0), false, PEX_MAX), bytes(d['added.f'])),
+      ...withFlags(compactPeers(bytes(d.added6) ?? Buffer.alloc(0), true, PEX_MAX), bytes(d['added6.f']))
     ],
-    dropped: [...parseCompact(bytes(d.dropped), false, PEX_MAX), ...parseCompact(bytes(d.dropped6), true, PEX_MAX)]
+    dropped: [...compactPeers(bytes(d.dropped) ?? Buffer.alloc(0), false, PEX_MAX), ...compactPeers(bytes(d.dropped6) ?? Buffer.alloc(0), true, PEX_MAX)]
   }
 }

@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+# Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
+#   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
+#   seed   --torrent F --data DIR [--pieces SPEC] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]...
+#   leech  --torrent F --out DIR --peer H:P... [--timeout S]
+# `seed` prints "PORT <n>" once checking is done; it runs until SIGTERM or stdin closes.
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+
+import libtorrent as lt
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def session(extra=None):
+    s = {
+        'listen_interfaces': '127.0.0.1:0',
+        'enable_dht': False, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
+        'allow_multiple_connections_per_ip': True,
+        'upload_rate_limit': 0, 'download_rate_limit': 0,
+        'unchoke_slots_limit': -1, 'connections_limit': 500,
+        'announce_to_all_tiers': True, 'announce_to_all_trackers': True,
+        'announce_ip': '127.0.0.1',
+        'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
+        'anonymous_mode': False,
+        'min_announce_interval': 1,
+        'allow_i2p_mixed': False,
+    }
+    s.update(extra or {})
+    return lt.session(s)
+
+
+def pieces_spec(spec, n):
+    if spec in (None, '', 'all'):
+        return set(range(n))
+    if spec == 'even':
+        return {i for i in range(n) if i % 2 == 0}
+    if spec == 'odd':
+        return {i for i in range(n) if i % 2 == 1}
+    if spec.startswith('mod:'):
+        _, m, r = spec.split(':')
+        return {i for i in range(n) if i % int(m) == int(r)}
+    out = set()
+    for part in spec.split(','):
+        if '-' in part:
+            a, b = part.split('-')
+            out.update(range(int(a), int(b) + 1))
+        else:
+            out.add(int(part))
+    return out
+
+
+def zero_missing(ti, data, keep):
+    """Overwrite the bytes of pieces not in `keep` with zeros, so a recheck finds only `keep`."""
+    fs = ti.files()
+    plen = ti.piece_length()
+    for p in range(ti.num_pieces()):
+        if p in keep:
+            continue
+        for slice_ in ti.map_block(p, 0, ti.piece_size(p)):
+            path = os.path.join(data, fs.file_path(slice_.file_index))
+            if fs.pad_file_at(slice_.file_index) or not os.path.exists(path):
+                continue
+            with open(path, 'r+b') as f:
+                f.seek(slice_.offset)
+                f.write(b'\0' * slice_.size)
+    return plen
+
+
+def wait_checked(ses, h, timeout=120):
+    end = time.time() + timeout
+    while time.time() < end:
+        st = h.status()
+        if st.state not in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data) and st.has_metadata:
+            return st
+        for a in ses.pop_alerts():
+            if a.category() & lt.alert.category_t.error_notification:
+                log('alert:', a.message())
+        time.sleep(0.05)
+    raise SystemExit('checking timed out')
+
+
+def parse_hp(s):
+    host, port = s.rsplit(':', 1)
+    return host.strip('[]'), int(port)
+
+
+def cmd_create(a):
+    fs = lt.file_storage()
+    lt.add_files(fs, a.path)
+    flags = 0
+    if a.v2:
+        flags = lt.create_torrent.v2_only
+    elif not a.hybrid:
+        flags = lt.create_torrent.v1_only
+    ct = lt.create_torrent(fs, a.piece_size or 0, flags=flags)
+    for tier, url in enumerate(a.tracker or []):
+        ct.add_tracker(url, tier)
+    ct.set_creator('pears-tests')
+    lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(a.path)))
+    with open(a.out, 'wb') as f:
+        f.write(lt.bencode(ct.generate()))
+
+
+def cmd_seed(a):
+    extra = {}
+    if a.dht_bootstrap:
+        extra.update({
+            'enable_dht': True,
+            'dht_bootstrap_nodes': ','.join(a.dht_bootstrap),
+            'dht_restrict_routing_ips': False,
+            'dht_restrict_search_ips': False,
+            'dht_prefer_verified_node_ids': False,
+            'dht_ignore_dark_internet': False,
+        })
+    ses = session(extra)
+    ti = lt.torrent_info(a.torrent)
+    keep = pieces_spec(a.pieces, ti.num_pieces())
+    if a.pieces:
+        zero_missing(ti, a.data, keep)
+    params = lt.add_torrent_params()
+    params.ti = ti
+    params.save_path = a.data
+    if a.pieces:
+        params.piece_priorities = [0] * ti.num_pieces()
+    h = ses.add_torrent(params)
+    if a.upload_rate:
+        h.set_upload_limit(a.upload_rate)
+    st = wait_checked(ses, h)
+    have = sum(1 for x in st.pieces if x)
+    if have != len(keep):
+        log(f'seeder has {have} pieces, expected {len(keep)}')
+    for peer in a.connect or []:
+        h.connect_peer(parse_hp(peer))
+    print(f'PORT {ses.listen_port()}', flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    while not stop.is_set():
+        for al in ses.pop_alerts():
+            if al.category() & lt.alert.category_t.error_notification:
+                log('alert:', al.message())
+        stop.wait(0.2)
+
+
+def cmd_leech(a):
+    ses = session()
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(a.torrent)
+    params.save_path = a.out
+    h = ses.add_torrent(params)
+    for p in a.peer:
+        h.connect_peer(parse_hp(p))
+    end = time.time() + a.timeout
+    while time.time() < end:
+        st = h.status()
+        if st.is_seeding:
+            print('DONE', flush=True)
+            return
+        # Reconnect: the peer may have been choked or dropped.
+        if st.num_peers == 0:
+            for p in a.peer:
+                h.connect_peer(parse_hp(p))
+        for al in ses.pop_alerts():
+            if al.category() & lt.alert.category_t.error_notification:
+                log('alert:', al.message())
+        time.sleep(0.1)
+    log(f'leech timed out at {h.status().progress:.3f}')
+    sys.exit(2)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    c = sub.add_parser('create')
+    c.add_argument('--path', required=True)
+    c.add_argument('--out', required=True)
+    c.add_argument('--piece-size', type=int, default=0)
+    c.add_argument('--tracker', action='append')
+    c.add_argument('--v2', action='store_true')
+    c.add_argument('--hybrid', action='store_true')
+    s = sub.add_parser('seed')
+    s.add_argument('--torrent', required=True)
+    s.add_argument('--data', required=True)
+    s.add_argument('--pieces')
+    s.add_argument('--upload-rate', type=int, default=0)
+    s.add_argument('--dht-bootstrap', action='append')
+    s.add_argument('--connect', action='append')
+    le = sub.add_parser('leech')
+    le.add_argument('--torrent', required=True)
+    le.add_argument('--out', required=True)
+    le.add_argument('--peer', action='append', required=True)
+    le.add_argument('--timeout', type=float, default=60)
+    a = ap.parse_args()
+    {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
+
+
+if __name__ == '__main__':
+    main()
