@@ -10,6 +10,8 @@ t.test('completes from partial seeders only', async (t) => {
   const made = await makeTorrent(dir, 'parts.bin', [{ path: 'parts.bin', size: 8 * MiB + 999 }])
   const seeders = await Promise.all([0, 1, 2].map((k) => startLtSeeder({ torrent: made.torrent, data: made.src, pieces: `mod:3:${k}`, workDir: path.join(dir, `w${k}`) })))
   t.teardown(() => Promise.all(seeders.map((s) => s.stop())))
+  const n = made.meta.pieceCount
+  t.same(seeders.map((s) => s.have), [0, 1, 2].map((k) => Math.ceil((n - k) / 3)), 'each seeder holds only its third')
   const run = await runPears([made.torrent, '-o', path.join(dir, 'out'), '--peer-timeout', '30', ...seeders.flatMap((s) => ['--peer', `127.0.0.1:${s.port}`])])
   t.equal(run.code, 0, run.stderr)
   t.equal(await sha1File(path.join(dir, 'out', 'parts.bin')), await sha1File(path.join(made.src, 'parts.bin')))

@@ -12,7 +12,12 @@ const PYTHON = '/usr/bin/python3'
 const running = new Set<ChildProcess>()
 process.on('exit', () => { for (const c of running) c.kill('SIGKILL') })
 
-export interface LtSeeder { port: number, stop (): Promise<void> }
+export interface LtSeeder {
+  port: number
+  // Pieces the seeder found good after its check.
+  have: number
+  stop (): Promise<void>
+}
 
 function run (args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -60,18 +65,19 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   running.add(child)
   let err = ''
   child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, have] = await new Promise<[number, number]>((resolve, reject) => {
     let out = ''
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString()
-      const m = /PORT (\d+)/.exec(out)
-      if (m) resolve(Number(m[1]))
+      const m = /PORT (\d+) HAVE (\d+)/.exec(out)
+      if (m) resolve([Number(m[1]), Number(m[2])])
     })
     child.once('close', (code) => reject(new Error(`libtorrent seeder exited ${code}: ${err}`)))
   })
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   return {
     port,
+    have,
     stop: async () => {
       running.delete(child)
       child.kill('SIGTERM')

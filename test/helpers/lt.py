@@ -65,7 +65,7 @@ def zero_missing(ti, data, keep):
             continue
         for slice_ in ti.map_block(p, 0, ti.piece_size(p)):
             path = os.path.join(data, fs.file_path(slice_.file_index))
-            if fs.pad_file_at(slice_.file_index) or not os.path.exists(path):
+            if fs.file_flags(slice_.file_index) & lt.file_storage.flag_pad_file or not os.path.exists(path):
                 continue
             with open(path, 'r+b') as f:
                 f.seek(slice_.offset)
@@ -138,7 +138,7 @@ def cmd_seed(a):
         log(f'seeder has {have} pieces, expected {len(keep)}')
     for peer in a.connect or []:
         h.connect_peer(parse_hp(peer))
-    print(f'PORT {ses.listen_port()}', flush=True)
+    print(f'PORT {ses.listen_port()} HAVE {have}', flush=True)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
