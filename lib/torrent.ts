@@ -253,7 +253,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     // A stream-only torrent has nothing else to fetch once its reader is gone.
     if (this.opts.storage === 'memory') {
       this.picker.select(0, 0)
-      for (const p of this.swarm.peers) for (const r of p.takeOutstanding()) p.cancel(r)
+      this.picker.abandon()
+      this.assembler.clear()
+      for (const p of this.swarm.peers) {
+        p.cancelAll()
+        p.interested(false)
+      }
     }
     this.updateDeadlines()
   }

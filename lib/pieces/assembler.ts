@@ -60,6 +60,11 @@ export class Assembler extends Transform<AssemblerEvents> {
     cb(null)
   }
 
+  // Drops partly assembled pieces: nobody wants them any more.
+  clear (): void {
+    this.partial.clear()
+  }
+
   private begin (index: number): Partial {
     const p: Partial = {
       data: Buffer.allocUnsafe(this.layout.pieceSize(index)),

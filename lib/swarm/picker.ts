@@ -122,6 +122,12 @@ export class Picker {
     if (a.requested[b] === 0 && b < a.firstFree) a.firstFree = b
   }
 
+  // Forget every started piece (a stream-only torrent whose reader left).
+  abandon (): void {
+    this.active.clear()
+    this.activeBytes = 0
+  }
+
   // The piece failed its hash check: fetch every block again.
   reset (index: number): void {
     const a = this.active.get(index)

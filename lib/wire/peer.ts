@@ -218,6 +218,11 @@ export class Peer extends Writable<PeerEvents> {
     return refs
   }
 
+  // Calls off every outstanding request (the reader that wanted them is gone).
+  cancelAll (): void {
+    for (const r of [...this.outstanding.values()]) this.cancel(r)
+  }
+
   private send (buf: Buffer): boolean {
     if (this.socket.destroyed) return false
     this.lastSent = Date.now()
@@ -339,7 +344,7 @@ export class Peer extends Writable<PeerEvents> {
     }
     if (this.outstanding.size > 0 && now - this.lastBlockAt > (this.opts.requestTimeoutMs ?? 20_000)) {
       const refs = [...this.outstanding.values()]
-      for (const r of refs) this.cancel(r)
+      this.cancelAll()
       this.lastBlockAt = now
       this.emit('snubbed', refs)
     }
