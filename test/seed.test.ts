@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 import { open as openFile, readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { startLtSeeder, ltLeech, sha1File, makeContent } from './helpers/libtorrent.js'
-import { startOpentracker } from './helpers/opentracker.js'
+import { startOpentracker, freePort } from './helpers/opentracker.js'
 import { runPears, startPears, finished } from './helpers/cli.js'
 import { makeTorrent, withTrackers, waitForPeers, MiB } from './helpers/swarm.js'
 import { parseTorrent } from '../lib/metainfo.js'
@@ -58,7 +58,7 @@ t.test('aria2c and a second pears download from a pears seeder through a tracker
   t.equal(await sha1File(path.join(dir, 'pears', 'shared.bin')), want, 'pears → pears')
 
   await exec('aria2c', ['--dir', path.join(dir, 'aria'), '--seed-time=0', '--enable-dht=false', '--enable-peer-exchange=false', '--bt-enable-lpd=false',
-    '--listen-port=0', '--quiet=true', '--check-integrity=false', '--bt-stop-timeout=60', torrent], { timeout: 90_000 })
+    `--listen-port=${await freePort()}`, '--quiet=true', '--check-integrity=false', '--bt-stop-timeout=60', torrent], { timeout: 90_000 })
   t.equal(await sha1File(path.join(dir, 'aria', 'shared.bin')), want, 'aria2c ← pears')
 })
 

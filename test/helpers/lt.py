@@ -27,6 +27,8 @@ def session(extra=None):
         'unchoke_slots_limit': -1, 'connections_limit': 500,
         'announce_to_all_tiers': True, 'announce_to_all_trackers': True,
         'announce_ip': '127.0.0.1',
+        # Pears speaks TCP only; libtorrent would try uTP first and wait for it to time out.
+        'enable_outgoing_utp': False, 'enable_incoming_utp': False,
         'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         'anonymous_mode': False,
         'min_announce_interval': 1,

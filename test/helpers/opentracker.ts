@@ -10,7 +10,7 @@ import http from 'node:http'
 export interface Tracker { port: number, httpUrl: string, udpUrl: string, stop (): Promise<void> }
 
 // A port free for both TCP and UDP on 127.0.0.1.
-async function freePort (): Promise<number> {
+export async function freePort (): Promise<number> {
   for (;;) {
     const server = net.createServer()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
