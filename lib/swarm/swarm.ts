@@ -2,6 +2,7 @@
 // number of peers, drops duplicates and bans peers that misbehave. It hands out
 // handshaken `Peer`s; what to ask them for is the scheduler's job.
 import net from 'node:net'
+import os from 'node:os'
 import { EventEmitter } from 'node:events'
 import { Peer, type Block } from '../wire/peer.js'
 import type { PeerAddress } from '../tracker/types.js'
@@ -77,7 +78,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   add (addresses: PeerAddress[]): void {
     for (const a of addresses) {
       const k = addrKey(a.host, a.port)
-      if (this.banned.has(k) || this.known.has(k)) continue
+      if (this.banned.has(k) || this.known.has(k) || this.isSelf(a)) continue
       this.known.set(k, { host: a.host, port: a.port, failures: 0, nextTry: 0, connected: false })
     }
     this.dialMore()
@@ -95,8 +96,11 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     peer.destroy()
   }
 
-  isBanned (address: string): boolean {
-    return this.banned.has(address)
+  // Trackers and PEX echo our own address back; dialing it would only loop.
+  private isSelf (a: PeerAddress): boolean {
+    if (a.port !== this.port) return false
+    const local = Object.values(os.networkInterfaces()).flat().map((i) => i?.address)
+    return a.host === '0.0.0.0' || local.includes(a.host.replace(/^::ffff:/, ''))
   }
 
   destroy (): Promise<void> {

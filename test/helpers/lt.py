@@ -33,6 +33,8 @@ def session(extra=None):
         'anonymous_mode': False,
         'min_announce_interval': 1,
         'allow_i2p_mixed': False,
+        # Partial seeders are upload-only; keep their links to each other (PEX tests need them).
+        'close_redundant_connections': False,
     }
     s.update(extra or {})
     return lt.session(s)
