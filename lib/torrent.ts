@@ -170,7 +170,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
-      peer.on('offence', (why) => this.swarm.offend(peer, 1, why))
+      peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
       this.scheduler.attach(peer)
       this.pex?.attach(peer)
       peer.once('close', () => { this.uploadedByGone += peer.uploaded })

@@ -35,8 +35,8 @@ export interface PeerEvents extends WritableEvents {
   pex: [PexMessage]
   // BEP 6: a request the peer will not serve.
   rejected: [BlockRef]
-  // Something the peer did wrong; the swarm keeps score.
-  offence: [string]
+  // Something the peer did wrong, and how bad (points); the swarm keeps score.
+  offence: [string, number]
   // Outstanding requests went unanswered too long; they were cancelled.
   snubbed: [BlockRef[]]
 }
@@ -60,6 +60,9 @@ export interface PeerOptions {
 }
 
 const TICK_MS = 2000
+// Far above an honest peer's chatter (a `have` per piece even at GB/s with 256 KiB
+// pieces is ~4k/s); floods beyond it are an attack on our CPU.
+const MAX_MESSAGES_PER_TICK = 20_000
 const METADATA_FRAME = METADATA_PIECE + 1024
 export const OUR_REQQ = 500
 const KEEP_ALIVE_MS = 60_000
@@ -89,6 +92,7 @@ export class Peer extends Writable<PeerEvents> {
   private readonly outstanding = new Map<number, BlockRef & { at: number }>()
   private readonly cancelled = new Set<number>()
   private lastReceived = Date.now()
+  private messagesThisTick = 0
   private lastSent = Date.now()
   private lastBlockAt = Date.now()
   private rateBytes = 0
@@ -234,6 +238,12 @@ export class Peer extends Writable<PeerEvents> {
     this.lastReceived = Date.now()
     if (m.type === 'handshake') return cb(this.onHandshake(m))
     if (!this.handshaken) return cb(new WireError('message before handshake'))
+    // Chatter (keep-alives, haves, state changes) counts toward the flood limit; blocks and
+    // requests scale with bandwidth and have their own checks.
+    if (m.type !== 'piece' && m.type !== 'request' && m.type !== 'cancel' && ++this.messagesThisTick > MAX_MESSAGES_PER_TICK) {
+      this.messagesThisTick = -Infinity
+      this.emit('offence', `more than ${MAX_MESSAGES_PER_TICK} messages in ${TICK_MS / 1000} s`, 10)
+    }
     switch (m.type) {
       case 'piece': return this.onPiece(m, cb)
       case 'choke': this.peerChoking = true; this.emit('choke'); break
@@ -306,7 +316,7 @@ export class Peer extends Writable<PeerEvents> {
           this.outstanding.delete(k)
           this.emit('rejected', req)
         } else if (!this.cancelled.delete(k)) {
-          this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`)
+          this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`, 1)
         }
         break
       }
@@ -322,7 +332,7 @@ export class Peer extends Writable<PeerEvents> {
     const req = this.outstanding.get(k)
     if (!req || req.length !== m.data.length) {
       // A block we cancelled may still arrive; anything else was never asked for.
-      if (!this.cancelled.delete(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`)
+      if (!this.cancelled.delete(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
       return cb(null)
     }
     this.outstanding.delete(k)
@@ -338,6 +348,7 @@ export class Peer extends Writable<PeerEvents> {
     this.rate = this.rate * 0.5 + (this.rateBytes / dt) * 0.5
     this.rateBytes = 0
     this.rateAt = now
+    this.messagesThisTick = 0
     if (now - this.lastReceived > (this.opts.idleTimeoutMs ?? 150_000)) {
       this.destroy(new WireError('peer idle too long'))
       return

@@ -13,15 +13,25 @@ export interface FakeConn {
   next (): Promise<Frame | null>
 }
 
-export interface FakePeer { port: number, connections: number, close (): Promise<void> }
+export interface FakePeer {
+  port: number
+  connections: number
+  // Connections the other side (pears) closed.
+  closedByPeer: number
+  close (): Promise<void>
+}
 
 export async function startFakePeer (infoHash: Buffer, script: (c: FakeConn) => Promise<void>, opts: { handshake?: boolean } = {}): Promise<FakePeer> {
   const sockets = new Set<net.Socket>()
-  const fake = { port: 0, connections: 0, close: async () => {} }
+  const fake: FakePeer = { port: 0, connections: 0, closedByPeer: 0, close: async () => {} }
+  let closing = false
   const server = net.createServer((socket) => {
     fake.connections++
     sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
+    socket.on('close', () => {
+      sockets.delete(socket)
+      if (!closing) fake.closedByPeer++
+    })
     socket.on('error', () => {})
     const framer = new Framer(64 * 1024 * 1024)
     const queue: (Frame | null)[] = []
@@ -48,11 +58,13 @@ export async function startFakePeer (infoHash: Buffer, script: (c: FakeConn) => 
       }
       await script(conn)
     }
+    // A script that returns keeps the connection open until pears closes it.
     run().catch(() => socket.destroy())
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   fake.port = (server.address() as net.AddressInfo).port
   fake.close = () => new Promise((resolve) => {
+    closing = true
     for (const s of sockets) s.destroy()
     server.close(() => resolve())
   })
