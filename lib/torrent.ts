@@ -131,6 +131,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private uploadedByGone = 0
   private readonly verifiedAtStart: number
   private finished = false
+  private failed = false
+  private lastRescue = 0
   private destroyed = false
 
   private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions) {
@@ -153,6 +155,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))
+    // A sink failure (disk full) reaches the assembler through the pipe too.
+    this.assembler.on('error', (err) => this.fail(err))
     this.sink.on('stored', (index) => this.onStored(index))
     this.sink.on('released', (index) => this.onReleased(index))
     this.sink.on('error', (err) => this.fail(err))
@@ -187,6 +191,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.pex = opts.pex === false || meta.private
       ? null
       : new Pex({ peers: this.swarm.peers, add: (p) => this.swarm.add(p), offend: (p, n, why) => this.swarm.offend(p, n, why), seeding: () => this.picker.done })
+    this.swarm.on('peer-closed', () => this.rescue())
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
@@ -358,6 +363,13 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.picker.done) this.finish()
   }
 
+  // Every peer is gone: ask the trackers again now rather than at their next interval.
+  private rescue (): void {
+    if (this.swarm.peers.size > 0 || this.picker.done || Date.now() - this.lastRescue < 15_000) return
+    this.lastRescue = Date.now()
+    this.announcer?.announceNow()
+  }
+
   private updateDeadlines (): void {
     this.picker.setUrgent(this.deadlines.urgent(this.stored))
     this.scheduler.fillAll()
@@ -372,7 +384,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private fail (err: Error): void {
-    if (this.destroyed) return
+    if (this.destroyed || this.failed) return
+    this.failed = true
     this.emit('error', err)
   }
 }
