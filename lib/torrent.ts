@@ -3,6 +3,7 @@
 import { newPeerId } from './peer-id.js'
 import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
+import { PiecePool } from './pieces/pool.js'
 import { Bitfield } from './bitfield.js'
 import { Layout } from './storage/layout.js'
 import { FileStore } from './storage/files.js'
@@ -150,8 +151,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
     this.picker = new Picker(layout, have, budget, memory)
     if (opts.range) this.picker.select(...layout.piecesOf(opts.range.start, opts.range.end))
-    this.assembler = new Assembler(layout, meta.pieceHashes)
-    this.sink = memory ? new MemoryWindow() : new PieceWriter(store, meta.pieceLength)
+    // Pieces handed to a memory-window reader stay referenced by it, so only disk recycles.
+    const pool = memory ? null : new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength) + 8)
+    this.assembler = new Assembler(layout, meta.pieceHashes, pool)
+    this.sink = pool ? new PieceWriter(store, meta.pieceLength, pool) : new MemoryWindow()
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))

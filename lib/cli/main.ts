@@ -7,7 +7,7 @@ import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../met
 import { isMagnet, parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 import type { PeerAddress } from '../tracker/types.js'
-import { Dht } from '../swarm/dht.js'
+import type { Dht } from '../swarm/dht.js'
 import { StorageError } from '../storage/files.js'
 import { Torrent, type TorrentOptions } from '../torrent.js'
 import { createTorrent } from '../create.js'
@@ -37,7 +37,7 @@ options:
       --peer HOST:PORT   also connect to this peer (repeatable)
       --port N           listen port for incoming peers (default: random)
       --peer-timeout S   give up when no peer is reachable for S seconds (default 60)
-      --max-buffer MiB   memory for pieces in flight (default 32)
+      --max-buffer MiB   memory for pieces in flight (default 16)
       --max-metadata MiB refuse magnet metadata larger than this (default 8)
       --no-dht           do not use the DHT
       --dht-bootstrap HOST:PORT  DHT bootstrap node (repeatable; default: public routers)
@@ -117,7 +117,8 @@ async function run (argv: string[]): Promise<void> {
 }
 
 async function withDht (values: Values, fn: (dht: Dht | undefined) => Promise<void>): Promise<void> {
-  const dht = values['no-dht'] ? undefined : await Dht.start({ bootstrap: values['dht-bootstrap'], port: number(values['dht-port'], 'dht-port') })
+  // Loaded only when used: the DHT module and its dependencies are not small.
+  const dht = values['no-dht'] ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: number(values['dht-port'], 'dht-port') })
   try {
     await fn(dht)
   } finally {
@@ -170,7 +171,7 @@ function torrentOptions (values: Values): TorrentOptions {
     pex: !values['no-pex'],
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
-    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? 32) * 1024 * 1024
+    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? 16) * 1024 * 1024
   }
 }
 

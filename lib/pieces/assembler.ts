@@ -6,6 +6,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { Transform, type TransformEvents } from 'streamx'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { Block } from '../wire/peer.js'
+import type { PiecePool } from './pool.js'
 
 export interface SourcedBlock extends Block {
   // Who sent it, for blame when the piece fails.
@@ -37,7 +38,7 @@ export function pieceBytes (p: unknown): number {
 export class Assembler extends Transform<AssemblerEvents> {
   private readonly partial = new Map<number, Partial>()
 
-  constructor (private readonly layout: Layout, private readonly hashes: Buffer, highWaterMark = 4 * 1024 * 1024) {
+  constructor (private readonly layout: Layout, private readonly hashes: Buffer, private readonly pool: PiecePool | null, highWaterMark = 1024 * 1024) {
     super({ byteLength: pieceBytes, highWaterMark })
   }
 
@@ -62,12 +63,13 @@ export class Assembler extends Transform<AssemblerEvents> {
 
   // Drops partly assembled pieces: nobody wants them any more.
   clear (): void {
+    for (const p of this.partial.values()) this.pool?.put(p.data)
     this.partial.clear()
   }
 
   private begin (index: number): Partial {
     const p: Partial = {
-      data: Buffer.allocUnsafe(this.layout.pieceSize(index)),
+      data: this.pool ? this.pool.get(this.layout.pieceSize(index)) : Buffer.allocUnsafe(this.layout.pieceSize(index)),
       hash: createHash('sha1'),
       hashed: 0,
       got: new Uint8Array(this.layout.blockCount(index)),
@@ -81,7 +83,11 @@ export class Assembler extends Transform<AssemblerEvents> {
   private finish (index: number, p: Partial): void {
     this.partial.delete(index)
     const expected = this.hashes.subarray(index * 20, index * 20 + 20)
-    if (p.hash.digest().equals(expected)) this.push({ index, data: p.data })
-    else this.emit('invalid', index, p.from)
+    if (p.hash.digest().equals(expected)) {
+      this.push({ index, data: p.data })
+      return
+    }
+    this.pool?.put(p.data)
+    this.emit('invalid', index, p.from)
   }
 }

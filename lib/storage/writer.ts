@@ -4,16 +4,18 @@
 import { Writable } from 'streamx'
 import { pieceBytes, type VerifiedPiece } from '../pieces/assembler.js'
 import type { FileStore } from './files.js'
+import type { PiecePool } from '../pieces/pool.js'
 import type { PieceSink, SinkEvents } from '../pieces/sink.js'
 
 export class PieceWriter extends Writable<SinkEvents> implements PieceSink {
-  constructor (private readonly store: FileStore, private readonly pieceLength: number, highWaterMark = 8 * 1024 * 1024) {
+  constructor (private readonly store: FileStore, private readonly pieceLength: number, private readonly pool: PiecePool, highWaterMark = 4 * 1024 * 1024) {
     super({ byteLength: pieceBytes, highWaterMark })
   }
 
   _write (data: unknown, cb: (err: Error | null) => void): void {
     const piece = data as VerifiedPiece
     this.store.write(piece.index * this.pieceLength, piece.data).then(() => {
+      this.pool.put(piece.data)
       this.emit('stored', piece.index)
       this.emit('released', piece.index)
       cb(null)

@@ -5,6 +5,8 @@ import type { Picker, PickerPeer } from './picker.js'
 import type { Peer } from '../wire/peer.js'
 import { Bitfield } from '../bitfield.js'
 
+const REFILL_BATCH = 16
+
 export class Scheduler {
   constructor (private readonly picker: Picker, private readonly peers: Set<Peer>) {}
 
@@ -47,9 +49,10 @@ export class Scheduler {
     if (!peer.amInterested || peer.destroyed) return
     if (peer.peerChoking && peer.allowedFast.size === 0) return
     const n = peer.window - peer.outstandingCount
-    if (n <= 0) return
+    // Top up in batches: on loopback each socket write costs the receiver's work too.
+    if (n <= 0 || (peer.outstandingCount > 0 && n < Math.min(REFILL_BATCH, peer.window / 4))) return
     const refs = this.picker.pick(peer.peerChoking ? allowedOnly(peer) : peer, n)
-    for (const r of refs) peer.request(r)
+    peer.request(refs)
     if (refs.length === 0 && peer.outstandingCount === 0) this.updateInterest(peer)
   }
 

@@ -65,6 +65,8 @@ const TICK_MS = 2000
 const MAX_MESSAGES_PER_TICK = 20_000
 const METADATA_FRAME = METADATA_PIECE + 1024
 export const OUR_REQQ = 500
+// Requests in flight per peer at the least: enough to fill loopback before the rate is known.
+const MIN_WINDOW = 128
 const KEEP_ALIVE_MS = 60_000
 
 export class Peer extends Writable<PeerEvents> {
@@ -140,7 +142,7 @@ export class Peer extends Writable<PeerEvents> {
   // half a second of this peer's rate, floored high enough for loopback.
   get window (): number {
     const bdp = Math.ceil((this.rate * 0.5) / BLOCK_SIZE)
-    return Math.min(this.reqq, Math.max(64, bdp))
+    return Math.min(this.reqq, Math.max(MIN_WINDOW, bdp))
   }
 
   hasRequested (index: number, begin: number): boolean {
@@ -194,10 +196,17 @@ export class Peer extends Writable<PeerEvents> {
     this.send(encodeSimple(yes ? 'choke' : 'unchoke'))
   }
 
-  request (ref: BlockRef): void {
-    if (this.outstanding.size === 0) this.lastBlockAt = Date.now()
-    this.outstanding.set(key(ref.index, ref.begin), { ...ref, at: Date.now() })
-    this.send(encodeBlockRef('request', ref))
+  // One socket write for the whole batch: a syscall per 17-byte request dominated the profile.
+  request (refs: BlockRef[]): void {
+    if (refs.length === 0) return
+    const now = Date.now()
+    if (this.outstanding.size === 0) this.lastBlockAt = now
+    const buf = Buffer.allocUnsafe(17 * refs.length)
+    refs.forEach((ref, i) => {
+      this.outstanding.set(key(ref.index, ref.begin), { ...ref, at: now })
+      encodeBlockRef('request', ref).copy(buf, i * 17)
+    })
+    this.send(buf)
   }
 
   cancel (ref: BlockRef): void {

@@ -1,0 +1,19 @@
+// Recycled piece buffers. Pieces are the big allocations of a download; reusing them
+// keeps memory at the picker's budget instead of at whatever the GC has not yet freed.
+export class PiecePool {
+  private readonly free: Buffer[] = []
+
+  constructor (private readonly pieceLength: number, private readonly max: number) {}
+
+  get (size: number): Buffer {
+    const buf = this.free.pop() ?? Buffer.allocUnsafe(this.pieceLength)
+    return buf.subarray(0, size)
+  }
+
+  // The caller must hold no other reference to `buf` (nor views of it).
+  put (buf: Buffer): void {
+    if (this.free.length < this.max && buf.buffer.byteLength >= this.pieceLength) {
+      this.free.push(Buffer.from(buf.buffer, buf.byteOffset, this.pieceLength))
+    }
+  }
+}
