@@ -78,6 +78,22 @@ export function decodePrefix (buf: Uint8Array): { value: unknown, end: number } 
   return { value: bencode.decode(buf, 0, end), end }
 }
 
+// Raw entries of the (already validated) dictionary at `start`: key bytes and value span.
+// For binary keys, which the decoder would turn into text or hex.
+export function dictEntries (buf: Uint8Array, start: number): { key: Buffer, start: number, end: number }[] {
+  if (buf[start] !== D) throw new BencodeError('not a dictionary')
+  const out: { key: Buffer, start: number, end: number }[] = []
+  let p = start + 1
+  while (buf[p] !== E) {
+    const [len, kStart] = readLength(buf, p)
+    const vStart = kStart + len
+    const vEnd = scanValue(buf, vStart, 1)
+    out.push({ key: Buffer.from(buf.subarray(kStart, vStart)), start: vStart, end: vEnd })
+    p = vEnd
+  }
+  return out
+}
+
 export interface Decoded {
   value: unknown
   // Byte spans of the top-level dictionary's values, by key.

@@ -2,7 +2,7 @@
 // (piece geometry, lengths, names) so later stages can trust it. The info-hash is the
 // SHA-1 of the exact raw `info` bytes.
 import { createHash } from 'node:crypto'
-import { decodeStrict, encode, isDict, bytes, text, int, BencodeError, type Dict } from './bencode.js'
+import { decodeStrict, dictEntries, encode, isDict, bytes, text, int, BencodeError, type Dict } from './bencode.js'
 import { safeComponent, safePath, checkDistinct, UnsafeNameError } from './names.js'
 
 export class MetainfoError extends Error { override name = 'MetainfoError' }
@@ -17,8 +17,16 @@ export interface FileEntry {
   pad: boolean
 }
 
+export type Version = 1 | 2 | 'hybrid'
+
 export interface Info {
+  // The 20 bytes used on the wire and at trackers: SHA-1 for v1 and hybrid, truncated SHA-256 for v2.
   infoHash: Buffer
+  version: Version
+  // Full SHA-256 of the info dictionary (v2 and hybrid).
+  infoHashV2?: Buffer
+  // v2: each file's merkle root, aligned with `files` (null for pad and empty files).
+  roots?: (Buffer | null)[]
   name: string
   pieceLength: number
   pieceCount: number
@@ -32,6 +40,8 @@ export interface Info {
 
 export interface Metainfo extends Info {
   announce: string[][]
+  // v2 piece layers by hex pieces root (files larger than one piece).
+  pieceLayers?: Map<string, Buffer>
   comment?: string
 }
 
@@ -49,7 +59,9 @@ export function parseTorrent (buf: Uint8Array): Metainfo {
   const span = decoded.spans.get('info')
   if (!isDict(top) || !span) throw new MetainfoError('not a valid .torrent file (no info dictionary)')
   const info = parseInfo(Buffer.from(buf.subarray(span[0], span[1])))
-  return { ...info, announce: parseAnnounce(top), comment: text(top.comment) }
+  const layersSpan = decoded.spans.get('piece layers')
+  const pieceLayers = info.version === 2 ? parseLayers(buf, layersSpan?.[0], info) : undefined
+  return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment) }
 }
 
 // Info dictionary bytes → Info; used for .torrent files and BEP 9 metadata alike.
@@ -68,19 +80,32 @@ export function parseInfo (raw: Buffer): Info {
   if (pieceLength === undefined || pieceLength <= 0 || pieceLength > MAX_PIECE_LENGTH) {
     throw new MetainfoError(`invalid piece length: ${String(info['piece length'])}`)
   }
-  const pieceHashes = bytes(info.pieces)
-  if (!pieceHashes || pieceHashes.length % 20 !== 0) throw new MetainfoError('pieces is not a multiple of 20 bytes')
-
-  const files = guardNames(() => parseFiles(info, name))
+  const metaVersion = int(info['meta version'])
+  if (metaVersion !== undefined && metaVersion !== 2) throw new MetainfoError(`unsupported meta version ${metaVersion}`)
+  const v2 = metaVersion === 2 ? guardNames(() => parseFileTree(info, name, pieceLength)) : null
+  const hasV1 = info.pieces !== undefined
+  if (!v2 && !hasV1) throw new MetainfoError('info has no pieces')
+  if (v2 && (pieceLength < 16384 || (pieceLength & (pieceLength - 1)) !== 0)) throw new MetainfoError('v2 piece length must be a power of two of at least 16 KiB')
+  const files = hasV1 ? guardNames(() => parseFiles(info, name)) : (v2 as V2Files).files
   const last = files[files.length - 1]
   const length = last.offset + last.length
   if (length === 0) throw new MetainfoError('torrent has no content')
   const pieceCount = Math.ceil(length / pieceLength)
-  if (pieceHashes.length / 20 !== pieceCount) {
-    throw new MetainfoError(`pieces lists ${pieceHashes.length / 20} hashes but the content needs ${pieceCount}`)
+  let pieceHashes: Buffer = Buffer.alloc(0)
+  if (hasV1) {
+    const h = bytes(info.pieces)
+    if (!h || h.length % 20 !== 0) throw new MetainfoError('pieces is not a multiple of 20 bytes')
+    if (h.length / 20 !== pieceCount) throw new MetainfoError(`pieces lists ${h.length / 20} hashes but the content needs ${pieceCount}`)
+    pieceHashes = h
   }
+  const v2hash = v2 ? createHash('sha256').update(raw).digest() : undefined
+  let roots = v2?.roots
+  if (v2 && hasV1) roots = alignRoots(files, v2)
   return {
-    infoHash: createHash('sha1').update(raw).digest(),
+    infoHash: hasV1 ? createHash('sha1').update(raw).digest() : (v2hash as Buffer).subarray(0, 20),
+    version: v2 ? (hasV1 ? 'hybrid' : 2) : 1,
+    infoHashV2: v2hash,
+    roots,
     name: files[0].path[0],
     pieceLength,
     pieceCount,
@@ -90,6 +115,83 @@ export function parseInfo (raw: Buffer): Info {
     private: int(info.private) === 1,
     raw
   }
+}
+
+interface V2Files { files: FileEntry[], roots: (Buffer | null)[] }
+
+// BEP 52 `file tree`: files in byte order of their paths, each starting on a piece
+// boundary; the gaps become implicit pad entries so the piece index space is v1-shaped.
+function parseFileTree (info: Dict, name: string, pieceLength: number): V2Files {
+  const root = safeComponent(name)
+  const found: { path: string[], length: number, root: Buffer | null }[] = []
+  const walk = (node: unknown, at: string[], depth: number): void => {
+    if (!isDict(node) || depth > 64) throw new MetainfoError('invalid file tree')
+    const keys = Object.keys(node).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    for (const k of keys) {
+      const child = node[k]
+      if (k === '') {
+        if (!isDict(child)) throw new MetainfoError('invalid file tree entry')
+        const length = int(child.length)
+        if (length === undefined || length < 0) throw new MetainfoError('invalid file length in file tree')
+        const r = bytes(child['pieces root'])
+        if (length > 0 && (!r || r.length !== 32)) throw new MetainfoError(`file ${at.join('/')} has no pieces root`)
+        found.push({ path: at, length, root: length > 0 ? (r as Buffer) : null })
+      } else {
+        walk(child, [...at, k], depth + 1)
+      }
+    }
+  }
+  walk(info['file tree'], [], 0)
+  if (found.length === 0) throw new MetainfoError('file tree is empty')
+  // A single-file v2 torrent has the name as its only path.
+  const single = found.length === 1 && found[0].path.length === 1 && found[0].path[0] === name
+  const files: FileEntry[] = []
+  const roots: (Buffer | null)[] = []
+  let offset = 0
+  for (const f of found) {
+    if (offset % pieceLength !== 0) {
+      const gap = pieceLength - (offset % pieceLength)
+      files.push({ path: [root, '.pad', String(gap)], length: gap, offset, pad: true })
+      roots.push(null)
+      offset += gap
+    }
+    files.push({ path: single ? [root] : [root, ...safePath(f.path)], length: f.length, offset, pad: false })
+    roots.push(f.root)
+    offset += f.length
+  }
+  checkDistinct(files.filter((f) => !f.pad).map((f) => f.path))
+  return { files, roots }
+}
+
+// A hybrid torrent's v1 files (with pad files) must be the v2 files, in order.
+function alignRoots (files: FileEntry[], v2: V2Files): (Buffer | null)[] {
+  const real = v2.files.filter((f) => !f.pad)
+  const roots = v2.roots.filter((_, i) => !v2.files[i].pad)
+  const v1 = files.filter((f) => !f.pad)
+  if (v1.length !== real.length || v1.some((f, i) => f.length !== real[i].length || f.path.join('/') !== real[i].path.join('/'))) {
+    throw new MetainfoError('hybrid torrent: the v1 and v2 file lists differ')
+  }
+  let k = 0
+  return files.map((f) => (f.pad ? null : roots[k++]))
+}
+
+function parseLayers (buf: Uint8Array, start: number | undefined, info: Info): Map<string, Buffer> {
+  const layers = new Map<string, Buffer>()
+  if (start !== undefined && buf[start] === 0x64) {
+    for (const e of dictEntries(buf, start)) {
+      const v = decodeStrict(buf.subarray(e.start, e.end)).value
+      const b = bytes(v)
+      if (b && b.length % 32 === 0 && e.key.length === 32) layers.set(e.key.toString('hex'), Buffer.from(b))
+    }
+  }
+  // Every file longer than a piece needs its layer; without it we could not verify.
+  info.files.forEach((f, i) => {
+    const r = info.roots?.[i]
+    if (r && f.length > info.pieceLength && layers.get(r.toString('hex'))?.length !== Math.ceil(f.length / info.pieceLength) * 32) {
+      throw new MetainfoError(`piece layer missing or wrong for ${f.path.join('/')}`)
+    }
+  })
+  return layers
 }
 
 function guardNames<T> (fn: () => T): T {

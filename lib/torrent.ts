@@ -4,6 +4,7 @@ import { newPeerId } from './peer-id.js'
 import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
+import { verifierFor } from './pieces/verify.js'
 import { Bitfield } from './bitfield.js'
 import { Layout } from './storage/layout.js'
 import { FileStore } from './storage/files.js'
@@ -153,7 +154,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (opts.range) this.picker.select(...layout.piecesOf(opts.range.start, opts.range.end))
     // Pieces handed to a memory-window reader stay referenced by it, so only disk recycles.
     const pool = memory ? null : new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength) + 8)
-    this.assembler = new Assembler(layout, meta.pieceHashes, pool)
+    this.assembler = new Assembler(layout, verifierFor(meta, layout), pool)
     this.sink = pool ? new PieceWriter(store, meta.pieceLength, pool) : new MemoryWindow()
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
@@ -166,6 +167,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
     this.swarm = new Swarm({
       infoHash: meta.infoHash,
+      altInfoHash: meta.version === 'hybrid' ? meta.infoHashV2?.subarray(0, 20) : undefined,
       peerId: this.peerId,
       pieceCount: layout.pieceCount,
       metadataSize: () => meta.raw.length,
@@ -205,8 +207,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const have = fresh
       ? new Bitfield(layout.pieceCount)
       : opts.recheck
-        ? await verifyExisting(store, layout, meta.pieceHashes)
-        : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, meta.pieceHashes)).have
+        ? await verifyExisting(store, layout, verifierFor(meta, layout))
+        : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
     const t = new Torrent(meta, have, store, layout, opts)
     await t.start()
     return t

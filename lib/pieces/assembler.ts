@@ -2,11 +2,11 @@
 // buffer and hashed incrementally as the contiguous prefix grows, so a big piece never
 // blocks the event loop in one go. A piece is emitted only after its SHA-1 matched;
 // a mismatch is reported with the peers that contributed to it.
-import { createHash, type Hash } from 'node:crypto'
 import { Transform, type TransformEvents } from 'streamx'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { Block } from '../wire/peer.js'
 import type { PiecePool } from './pool.js'
+import type { PieceCheck, Verifier } from './verify.js'
 
 export interface SourcedBlock extends Block {
   // Who sent it, for blame when the piece fails.
@@ -24,7 +24,7 @@ export interface AssemblerEvents extends TransformEvents {
 
 interface Partial {
   data: Buffer
-  hash: Hash
+  check: PieceCheck
   hashed: number
   got: Uint8Array
   count: number
@@ -38,7 +38,7 @@ export function pieceBytes (p: unknown): number {
 export class Assembler extends Transform<AssemblerEvents> {
   private readonly partial = new Map<number, Partial>()
 
-  constructor (private readonly layout: Layout, private readonly hashes: Buffer, private readonly pool: PiecePool | null, highWaterMark = 1024 * 1024) {
+  constructor (private readonly layout: Layout, private readonly verify: Verifier, private readonly pool: PiecePool | null, highWaterMark = 1024 * 1024) {
     super({ byteLength: pieceBytes, highWaterMark })
   }
 
@@ -53,7 +53,7 @@ export class Assembler extends Transform<AssemblerEvents> {
       p.from.add(block.from)
       while (p.hashed < p.got.length && p.got[p.hashed] === 1) {
         const start = p.hashed * BLOCK_SIZE
-        p.hash.update(p.data.subarray(start, start + BLOCK_SIZE))
+        p.check.update(p.data.subarray(start, start + BLOCK_SIZE))
         p.hashed++
       }
     }
@@ -70,11 +70,16 @@ export class Assembler extends Transform<AssemblerEvents> {
   private begin (index: number): Partial {
     const p: Partial = {
       data: this.pool ? this.pool.get(this.layout.pieceSize(index)) : Buffer.allocUnsafe(this.layout.pieceSize(index)),
-      hash: createHash('sha1'),
+      check: this.verify(index),
       hashed: 0,
       got: new Uint8Array(this.layout.blockCount(index)),
       count: 0,
       from: new Set()
+    }
+    for (const b of this.layout.padBlocks(index)) {
+      p.data.fill(0, b * BLOCK_SIZE, b * BLOCK_SIZE + this.layout.blockSize(index, b))
+      p.got[b] = 1
+      p.count++
     }
     this.partial.set(index, p)
     return p
@@ -82,8 +87,7 @@ export class Assembler extends Transform<AssemblerEvents> {
 
   private finish (index: number, p: Partial): void {
     this.partial.delete(index)
-    const expected = this.hashes.subarray(index * 20, index * 20 + 20)
-    if (p.hash.digest().equals(expected)) {
+    if (p.check.matches()) {
       this.push({ index, data: p.data })
       return
     }

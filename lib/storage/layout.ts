@@ -49,6 +49,17 @@ export class Layout {
     return begin >= 0 && length > 0 && length <= BLOCK_SIZE && begin + length <= this.pieceSize(index)
   }
 
+  // Blocks of the piece lying wholly in padding files (BEP 47): zeros, never requested.
+  padBlocks (index: number): number[] {
+    const out: number[] = []
+    if (!this.files.some((f) => f.pad)) return out
+    for (let b = 0; b < this.blockCount(index); b++) {
+      const spans = this.spans(this.pieceOffset(index) + b * BLOCK_SIZE, this.blockSize(index, b))
+      if (spans.length > 0 && spans.every((s) => this.files[s.file].pad)) out.push(b)
+    }
+    return out
+  }
+
   // Pieces whose bytes intersect [start, end).
   piecesOf (start: number, end: number): [number, number] {
     return [Math.floor(start / this.pieceLength), Math.ceil(end / this.pieceLength)]

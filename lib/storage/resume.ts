@@ -3,13 +3,14 @@
 // file is exactly as it was then; otherwise every piece present is re-hashed. After a
 // crash the files were written after the last record, so they are always re-hashed:
 // nothing counts as verified unless its hash matches.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Bitfield } from '../bitfield.js'
 import { decodeStrict, encode, isDict, bytes } from '../bencode.js'
 import type { FileStore } from './files.js'
-import type { Layout } from './layout.js'
+import { BLOCK_SIZE, type Layout } from './layout.js'
+import type { Verifier } from '../pieces/verify.js'
 
 export function resumePath (dir: string, infoHash: Buffer): string {
   return path.join(dir, '.pears', `${infoHash.toString('hex')}.resume`)
@@ -30,10 +31,10 @@ export async function saveResume (file: string, store: FileStore, have: Bitfield
 
 export interface ResumeResult { have: Bitfield, hashed: boolean }
 
-export async function loadResume (file: string, store: FileStore, layout: Layout, hashes: Buffer): Promise<ResumeResult> {
+export async function loadResume (file: string, store: FileStore, layout: Layout, verify: Verifier): Promise<ResumeResult> {
   const trusted = await readRecord(file, store, layout)
   if (trusted) return { have: trusted, hashed: false }
-  return { have: await verifyExisting(store, layout, hashes), hashed: true }
+  return { have: await verifyExisting(store, layout, verify), hashed: true }
 }
 
 async function readRecord (file: string, store: FileStore, layout: Layout): Promise<Bitfield | null> {
@@ -49,13 +50,16 @@ async function readRecord (file: string, store: FileStore, layout: Layout): Prom
   }
 }
 
-export async function verifyExisting (store: FileStore, layout: Layout, hashes: Buffer): Promise<Bitfield> {
+export async function verifyExisting (store: FileStore, layout: Layout, verify: Verifier): Promise<Bitfield> {
   const have = new Bitfield(layout.pieceCount)
   const stats = await store.stats()
   if (stats.every((s) => !s || s.size === 0)) return have
   for (let i = 0; i < layout.pieceCount; i++) {
     const data = await store.read(layout.pieceOffset(i), layout.pieceSize(i))
-    if (data && createHash('sha1').update(data).digest().equals(hashes.subarray(i * 20, i * 20 + 20))) have.set(i)
+    if (!data) continue
+    const check = verify(i)
+    for (let off = 0; off < data.length; off += BLOCK_SIZE) check.update(data.subarray(off, off + BLOCK_SIZE))
+    if (check.matches()) have.set(i)
   }
   return have
 }

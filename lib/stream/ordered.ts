@@ -37,7 +37,7 @@ export class OrderedStream extends Readable {
     const pieceStart = layout.pieceOffset(index)
     const to = Math.min(this.end, pieceStart + layout.pieceSize(index))
     await this.source.waitFor(index, this)
-    const data = await this.source.read(index, this.position - pieceStart, to - this.position)
+    const data = withoutPadding(layout, this.position, await this.source.read(index, this.position - pieceStart, to - this.position))
     const now = Date.now()
     const dt = Math.max(1, now - this.lastAt) / 1000
     this.rate = this.rate * 0.7 + (data.length / dt) * 0.3
@@ -50,4 +50,11 @@ export class OrderedStream extends Readable {
     this.source.readerClosed(this)
     cb(null)
   }
+}
+
+// Padding files (BEP 47) are alignment, not content: a stream over several files skips them.
+function withoutPadding (layout: Layout, offset: number, data: Buffer): Buffer {
+  const spans = layout.spans(offset, data.length)
+  if (!spans.some((s) => layout.files[s.file].pad)) return data
+  return Buffer.concat(spans.filter((s) => !layout.files[s.file].pad).map((s) => data.subarray(s.rangeOffset, s.rangeOffset + s.length)))
 }

@@ -136,6 +136,15 @@ export class Picker {
     a.received.fill(0)
     a.receivedCount = 0
     a.firstFree = 0
+    this.markPadding(a)
+  }
+
+  // Padding is zeros by definition (BEP 47): count it received, never request it.
+  private markPadding (a: Active): void {
+    for (const b of this.layout.padBlocks(a.index)) {
+      a.received[b] = 1
+      a.receivedCount++
+    }
   }
 
   // Verified and stored downstream: its memory is free again.
@@ -171,6 +180,7 @@ export class Picker {
       receivedCount: 0,
       firstFree: 0
     }
+    this.markPadding(a)
     this.active.set(i, a)
     this.activeBytes += a.size
     this.unstarted--

@@ -9,6 +9,7 @@ import type { PeerAddress } from '../tracker/types.js'
 
 export interface SwarmOptions {
   infoHash: Buffer
+  altInfoHash?: Buffer
   peerId: Buffer
   // null while fetching metadata (magnet links).
   pieceCount: number | null
@@ -153,6 +154,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       address,
       dialed,
       infoHash: this.opts.infoHash,
+      altInfoHash: this.opts.altInfoHash,
       peerId: this.opts.peerId,
       pieceCount: this.opts.pieceCount,
       metadataSize: this.opts.metadataSize,
@@ -160,9 +162,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       onBlock: this.opts.onBlock,
       requestTimeoutMs: this.opts.requestTimeoutMs
     })
-    // Handshake as soon as the socket is writable; both sides send theirs at once.
-    if (socket.connecting) socket.once('connect', () => peer.sendHandshake())
-    else peer.sendHandshake()
+    // We dial: handshake once connected. They dial: answer their handshake with its hash.
+    if (dialed) socket.once('connect', () => peer.sendHandshake())
     peer.once('handshake', () => {
       this.connecting.delete(peer)
       const id = peer.remoteId?.toString('hex') ?? ''

@@ -48,6 +48,8 @@ export interface PeerOptions {
   // We opened the connection (its remote port is the peer's listen port).
   dialed: boolean
   infoHash: Buffer
+  // A hybrid torrent also answers to its truncated v2 hash.
+  altInfoHash?: Buffer
   peerId: Buffer
   // null while the torrent's metadata is unknown (magnet links): bitfields are ignored then.
   pieceCount: number | null
@@ -149,11 +151,15 @@ export class Peer extends Writable<PeerEvents> {
     return this.outstanding.has(key(index, begin))
   }
 
-  sendHandshake (): void {
+  private handshakeSent = false
+
+  sendHandshake (infoHash = this.opts.infoHash): void {
+    if (this.handshakeSent) return
+    this.handshakeSent = true
     const reserved = Buffer.alloc(8)
     reserved[RESERVED_EXTENDED.byte] |= RESERVED_EXTENDED.bit
     reserved[RESERVED_FAST.byte] |= RESERVED_FAST.bit
-    this.send(encodeHandshake({ reserved, infoHash: this.opts.infoHash, peerId: this.opts.peerId }))
+    this.send(encodeHandshake({ reserved, infoHash, peerId: this.opts.peerId }))
   }
 
   sendBitfield (bits: Bitfield): void {
@@ -283,7 +289,10 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   private onHandshake (h: Handshake): Error | null {
-    if (!h.infoHash.equals(this.opts.infoHash)) return new WireError('peer handshake is for another torrent')
+    const ours = h.infoHash.equals(this.opts.infoHash) || (this.opts.altInfoHash?.equals(h.infoHash) ?? false)
+    if (!ours) return new WireError('peer handshake is for another torrent')
+    // An incoming peer hears back the hash it asked for.
+    this.sendHandshake(Buffer.from(h.infoHash))
     if (h.peerId.equals(this.opts.peerId)) return new WireError('connected to ourselves')
     this.remoteId = Buffer.from(h.peerId)
     this.reserved = Buffer.from(h.reserved)
