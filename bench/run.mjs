@@ -198,7 +198,7 @@ async function sha1File (file) {
 }
 
 // Runs `cmd args` under /usr/bin/time in a fresh group; returns wall/cpu/rss and exit status.
-// `onChild` may attach to the child's stdout (pears-stdout); `watch` may end it early (transmission).
+// `onChild` runs alongside the child (pears-stdout hashes its stdout; transmission-cli gets its peer).
 async function measured (cmd, args, { cwd, timeoutS, stdout = 'ignore', onChild, env } = {}) {
   const timeFile = path.join(cwd, '..', `time-${process.hrtime.bigint()}.txt`)
   const t0 = process.hrtime.bigint()
@@ -238,19 +238,19 @@ async function onlyFile (dir) {
   return found[0] ?? null
 }
 
-const ctx = {} // filled in main(): name, sha1, plain, tracked, seederPort, trackerUrl
+const ctx = {} // filled in main(): name, sha1, plain, tracked, infoHash, seederPort
 
 const clients = {
   'pears-file': {
     async run (dir, timeoutS) {
-      const m = await measured('node', [PEARS, ctx.plain, '-o', dir, '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], { cwd: dir, timeoutS })
+      const m = await measured(process.execPath, [PEARS, ctx.plain, '-o', dir, '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], { cwd: dir, timeoutS })
       return { ...m, file: await onlyFile(dir) }
     }
   },
   'pears-stdout': {
     async run (dir, timeoutS) {
       let bytes = 0
-      const m = await measured('node', [PEARS, ctx.plain, '--stdout', '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], {
+      const m = await measured(process.execPath, [PEARS, ctx.plain, '--stdout', '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], {
         cwd: dir,
         timeoutS,
         stdout: 'pipe',
@@ -286,8 +286,11 @@ const clients = {
   'transmission-cli': {
     need: 'transmission-cli',
     async run (dir, timeoutS) {
-      // transmission-cli never exits by itself; its --finish script interrupts it (SIGINT makes it
-      // stop the torrent, announce "stopped" and exit). A fresh config dir keeps it stateless.
+      // transmission-cli 3.00 never dials loopback addresses (127/8 is "martian" to it) but accepts
+      // incoming connections from them, so the bench splices a connection from the seeder to it
+      // (see splice()). It never exits by itself either: its --finish script sends SIGINT to the
+      // process group (transmission-cli stops cleanly; /usr/bin/time ignores SIGINT). A fresh
+      // config dir keeps it stateless.
       const conf = `${dir}.tr-config`
       await fsp.mkdir(conf, { recursive: true })
       const port = await freePort()
@@ -310,11 +313,81 @@ const clients = {
         'message-level': 1
       }))
       const script = path.join(conf, 'done.sh')
-      await fsp.writeFile(script, '#!/bin/sh\nkill -INT "$PPID"\n', { mode: 0o755 })
-      const m = await measured('transmission-cli', ['-g', conf, '-w', dir, '-f', script, '-et', '-M', '-p', String(port), '-D', '-U', ctx.tracked], { cwd: dir, timeoutS })
+      await fsp.writeFile(script, '#!/bin/sh\nkill -INT 0\n', { mode: 0o755 })
+      let stop = false
+      const m = await measured('transmission-cli', ['-g', conf, '-w', dir, '-f', script, '-et', '-M', '-p', String(port), '-D', '-U', ctx.plain], {
+        cwd: dir,
+        timeoutS,
+        onChild: async (child) => {
+          child.once('exit', () => { stop = true })
+          while (!stop) {
+            await splice(port, () => stop).catch(() => {}) // not listening yet, or the torrent not ready: retry
+            if (!stop) await sleep(100)
+          }
+        }
+      })
+      stop = true
       await fsp.rm(conf, { recursive: true, force: true })
       return { ...m, file: await onlyFile(dir) }
     }
+  }
+}
+
+// Connects the seeder to a client listening on 127.0.0.1:clientPort, as if the seeder had dialled
+// it: the bench dials both, sends the seeder a handshake (extension protocol + fast extension, which
+// transmission supports), passes the seeder's handshake on to the client (reserved bits reduced to
+// those the seeder was promised), drops the client's own handshake, then pipes bytes both ways.
+// Resolves when either side closes.
+async function splice (clientPort, stopped) {
+  const connect = (port) => new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port, noDelay: true })
+    s.once('connect', () => { s.off('error', reject); resolve(s) })
+    s.once('error', reject)
+  })
+  const readN = (sock, n) => new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0)
+    const onData = (c) => {
+      buf = Buffer.concat([buf, c])
+      if (buf.length >= n) { done(); sock.pause(); resolve([buf.subarray(0, n), buf.subarray(n)]) }
+    }
+    const onEnd = () => { done(); reject(new Error('closed during handshake')) }
+    const done = () => { sock.off('data', onData); sock.off('close', onEnd); sock.off('error', onEnd) }
+    sock.on('data', onData)
+    sock.once('close', onEnd)
+    sock.once('error', onEnd)
+    sock.resume()
+  })
+  const client = await connect(clientPort)
+  let seeder = null
+  try {
+    seeder = await connect(ctx.seederPort)
+    const reserved = Buffer.from([0, 0, 0, 0, 0, 0x10, 0, 0x04])
+    const peerId = Buffer.from('-BN0001-' + crypto.randomBytes(6).toString('hex'), 'latin1')
+    const pstr = Buffer.from('\x13BitTorrent protocol', 'latin1')
+    seeder.write(Buffer.concat([pstr, reserved, ctx.infoHash, peerId]))
+    const [hsSeed, restSeed] = await readN(seeder, 68)
+    if (!hsSeed.subarray(28, 48).equals(ctx.infoHash)) throw new Error('seeder answered with another info-hash')
+    for (let i = 0; i < 8; i++) hsSeed[20 + i] &= reserved[i]
+    client.write(hsSeed)
+    const [hsClient, restClient] = await readN(client, 68)
+    if (!hsClient.subarray(28, 48).equals(ctx.infoHash)) throw new Error('client answered with another info-hash')
+    if (restSeed.length) client.write(restSeed)
+    if (restClient.length) seeder.write(restClient)
+    await new Promise((resolve) => {
+      let open = 2
+      const closed = () => { client.destroy(); seeder.destroy(); if (--open === 0) resolve() }
+      client.once('close', closed)
+      seeder.once('close', closed)
+      client.on('error', () => {})
+      seeder.on('error', () => {})
+      client.pipe(seeder)
+      seeder.pipe(client)
+      const poll = setInterval(() => { if (stopped()) { clearInterval(poll); client.destroy(); seeder.destroy() } }, 200)
+      client.once('close', () => clearInterval(poll))
+    })
+  } finally {
+    client.destroy()
+    seeder?.destroy()
   }
 }
 
@@ -357,9 +430,11 @@ async function main () {
     const need = clients[c].need
     if (need && !has(need)) skipped[c] = `${need} not installed`
   }
-  const needTracker = selected.some((c) => (c === 'aria2c' || c === 'transmission-cli') && !skipped[c])
+  // aria2c cannot be told a peer: it finds the seeder through a local opentracker.
+  let needTracker = selected.includes('aria2c') && !skipped.aria2c
   if (needTracker && !fs.existsSync('/usr/bin/opentracker')) {
-    for (const c of ['aria2c', 'transmission-cli']) if (!skipped[c]) skipped[c] = 'no /usr/bin/opentracker (needed to find the seeder)'
+    skipped.aria2c = 'no /usr/bin/opentracker (needed to find the seeder)'
+    needTracker = false
   }
 
   workDir = await fsp.mkdtemp(path.join(opts.tmp, 'pears-bench-'))
@@ -377,13 +452,14 @@ async function main () {
   ctx.plain = path.join(workDir, 'plain.torrent')
   run(PY, [LT, 'create', '--path', content, '--out', ctx.plain, '--piece-size', String(PIECE)])
   const meta = bencode.decode(await fsp.readFile(ctx.plain))
-  const infoHash = crypto.createHash('sha1').update(bencode.encode(meta.info)).digest('hex')
+  ctx.infoHash = crypto.createHash('sha1').update(bencode.encode(meta.info)).digest()
+  const infoHash = ctx.infoHash.toString('hex')
   console.log(`bench: torrent made (${((Date.now() - t) / 1000).toFixed(1)} s), info-hash ${infoHash}`)
 
   // Same info dict plus an announce URL: for the clients that cannot be told a peer directly.
   let tracker = null
   ctx.tracked = ctx.plain
-  if (needTracker && !(skipped.aria2c && skipped['transmission-cli'])) {
+  if (needTracker) {
     tracker = await startTracker(path.join(workDir, 'tracker'), infoHash)
     ctx.tracked = path.join(workDir, 'tracked.torrent')
     await fsp.writeFile(ctx.tracked, bencode.encode({ ...meta, announce: Buffer.from(tracker.url) }))

@@ -12,6 +12,7 @@
 import { isMainThread, parentPort, workerData, Worker } from 'node:worker_threads'
 import { createHash } from 'node:crypto'
 import dgram from 'node:dgram'
+import { inspect } from 'node:util'
 import type { Test } from 'tap'
 import { decodeStrict, decodePrefix } from '../lib/bencode.js'
 import { parseTorrent, parseInfo, MAX_PIECE_LENGTH, type Info, type Metainfo } from '../lib/metainfo.js'
@@ -121,7 +122,8 @@ function checkTorrent (v: Metainfo): Problem {
 }
 
 function checkAnnounce (v: AnnounceResult): Problem {
-  if (!isSafeNat(v.interval)) return `bad interval ${v.interval}`
+  // Negative or huge intervals are clamped by the Announcer; only the type matters here.
+  if (!Number.isSafeInteger(v.interval)) return `bad interval ${v.interval}`
   for (const k of ['minInterval', 'complete', 'incomplete'] as const) if (!optional(v[k], Number.isSafeInteger)) return `bad ${k}`
   if (!optional(v.warning, (w) => typeof w === 'string')) return 'warning is not a string'
   return checkPeers(v.peers)
@@ -352,7 +354,7 @@ const TARGETS: Record<string, SyncTarget> = {
     gen: (rng) => dictPeersInput(rng),
     run: (list: unknown[]) => dictPeers(list),
     check: (v: PeerAddress[]) => checkPeers(v),
-    show: (list: unknown[]) => JSON.stringify(list, (_k, x: unknown) => (x instanceof Uint8Array ? `<${hex(x)}>` : x === undefined ? '<undefined>' : typeof x === 'number' && !Number.isFinite(x) ? String(x) : x))
+    show: (list: unknown[]) => inspect(list, { depth: 8, breakLength: Infinity, compact: true, maxArrayLength: 50 })
   },
   'wire.decodeMessage': {
     gen: (rng) => {
@@ -460,6 +462,14 @@ function indexRange (count: number): [number, number] {
   return INDEX === undefined ? [0, count] : [INDEX, Math.min(INDEX + 1, count)]
 }
 
+function showInput (target: SyncTarget, input: unknown): string {
+  try {
+    return (target.show as (i: unknown) => string)(input)
+  } catch (err) {
+    return `<input could not be printed: ${errorText(err)}>`
+  }
+}
+
 // Worker side: walk the targets, publish progress through shared memory, post failures.
 function runWorker (): void {
   const { names, startTarget, startIndex, progress } = workerData as { names: string[], startTarget: number, startIndex: number, progress: SharedArrayBuffer }
@@ -475,64 +485,77 @@ function runWorker (): void {
       Atomics.add(prog, 2, 1)
       const input = target.gen(rngFor(SEED, name, i), i)
       const bad = runOne(target, input)
-      if (bad) parentPort?.postMessage({ kind: 'fail', target: name, index: i, ...bad, input: (target.show as (i: unknown) => string)(input) })
+      if (bad) parentPort?.postMessage({ kind: 'fail', target: name, index: i, ...bad, input: showInput(target, input) })
     }
+    parentPort?.postMessage({ kind: 'target-done', target: name })
   }
   parentPort?.postMessage({ kind: 'done' })
 }
 
-// Main side: run the worker; on a hang, record the input, kill it and carry on after it.
-async function runSyncTargets (names: string[]): Promise<Failure[]> {
+// Main side: run the worker; on a hang (or a crash), record the input, kill the worker
+// and carry on after that input. Returns the failures and the targets that completed.
+async function runSyncTargets (names: string[]): Promise<{ failures: Failure[], completed: Set<string> }> {
   const failures: Failure[] = []
-  const hangs = new Map<string, number>()
+  const completed = new Set<string>()
+  const stops = new Map<string, number>()
   let startTarget = 0
   let startIndex = 0
-  for (;;) {
+  while (startTarget < names.length) {
     const progress = new SharedArrayBuffer(12)
     const prog = new Int32Array(progress)
+    Atomics.store(prog, 0, startTarget)
+    Atomics.store(prog, 1, startIndex)
     const worker = new Worker(new URL(import.meta.url), { workerData: { fuzzWorker: true, names, startTarget, startIndex, progress } })
-    const outcome = await new Promise<{ hang?: [number, number], crash?: string }>((resolve) => {
+    const outcome = await new Promise<{ stop?: string }>((resolve) => {
       let ready = false
       let lastBeat = -1
       let lastChange = Date.now()
+      let settled = false
+      const finish = (o: { stop?: string }): void => {
+        if (settled) return
+        settled = true
+        clearInterval(timer)
+        resolve(o)
+      }
       const timer = setInterval(() => {
         if (!ready) return
         const beat = Atomics.load(prog, 2)
         if (beat !== lastBeat) { lastBeat = beat; lastChange = Date.now(); return }
         if (Date.now() - lastChange > HANG_MS) {
-          clearInterval(timer)
-          const at: [number, number] = [Atomics.load(prog, 0), Atomics.load(prog, 1)]
-          void worker.terminate().then(() => resolve({ hang: at }))
+          finish({ stop: `hang: no progress for ${HANG_MS} ms (infinite loop?)` })
+          void worker.terminate()
         }
       }, 50)
       worker.on('message', (m: { kind: string } & Failure) => {
         if (m.kind === 'ready') { ready = true; lastChange = Date.now() } else if (m.kind === 'fail') failures.push({ target: m.target, index: m.index, signature: m.signature, detail: m.detail, input: m.input })
-        else if (m.kind === 'done') { clearInterval(timer); resolve({}) }
+        else if (m.kind === 'target-done') completed.add(m.target)
+        else if (m.kind === 'done') finish({})
       })
-      worker.on('error', (err) => { clearInterval(timer); resolve({ crash: errorText(err) }) })
-      worker.on('exit', () => { clearInterval(timer); resolve({ crash: 'worker exited' }) })
+      worker.on('error', (err) => finish({ stop: `worker crashed: ${errorText(err)}` }))
+      worker.on('exit', (code) => finish({ stop: `worker exited with code ${code}` }))
     })
-    if (outcome.crash !== undefined) {
-      failures.push({ target: names[startTarget] ?? '?', index: -1, signature: 'worker crashed', detail: outcome.crash, input: '' })
-      return failures
-    }
-    if (!outcome.hang) return failures
-    const [ti, i] = outcome.hang
+    if (outcome.stop === undefined) break
+    const ti = Atomics.load(prog, 0)
+    const i = Atomics.load(prog, 1)
     const name = names[ti]
     const target = TARGETS[name]
-    const input = target.gen(rngFor(SEED, name, i), i)
-    failures.push({ target: name, index: i, signature: 'hang', detail: `no progress for ${HANG_MS} ms (infinite loop?)`, input: (target.show as (x: unknown) => string)(input) })
-    const n = (hangs.get(name) ?? 0) + 1
-    hangs.set(name, n)
+    let input: string
+    try { input = showInput(target, target.gen(rngFor(SEED, name, i), i)) } catch (err) { input = `<could not regenerate: ${errorText(err)}>` }
+    const signature = outcome.stop.startsWith('hang') ? 'hang' : signatureOf(outcome.stop)
+    failures.push({ target: name, index: i, signature, detail: outcome.stop, input })
+    const n = (stops.get(name) ?? 0) + 1
+    stops.set(name, n)
     startTarget = ti
     startIndex = i + 1
-    if (n >= MAX_HANGS || startIndex >= indexRange(target.count ?? COUNT)[1]) {
-      if (n >= MAX_HANGS) failures.push({ target: name, index: i, signature: 'skipped', detail: `rest of the target skipped after ${n} hangs`, input: '' })
+    const maxStops = target.count === undefined ? MAX_HANGS : Infinity
+    if (n >= maxStops || startIndex >= indexRange(target.count ?? COUNT)[1]) {
+      if (n >= maxStops) failures.push({ target: name, index: -1, signature: 'skipped', detail: `rest of the target skipped after ${n} hangs/crashes`, input: '' })
+      else completed.add(name)
       startTarget = ti + 1
       startIndex = 0
     }
-    if (startTarget >= names.length) return failures
   }
+  return { failures, completed }
 }
 
 // ---------------------------------------------------------------- Framer
@@ -551,7 +574,8 @@ function framerModel (stream: Buffer, maxFrame: number): { types: string[], erro
     const len = stream.readUInt32BE(p)
     if (len === 0) { types.push('keep-alive'); p += 4; continue }
     if (len > maxFrame) return { types, errorAt: p + 4, consumed: p }
-    if (p + 4 + len > stream.length) break
+    // The Framer has read the length and waits for the body.
+    if (p + 4 + len > stream.length) return { types, consumed: p + 4 }
     try { types.push(decodeMessage(stream.subarray(p + 4, p + 4 + len)).type) } catch { return { types, errorAt: p + 4 + len, consumed: p } }
     p += 4 + len
   }
@@ -575,22 +599,27 @@ function framerInput (rng: Rng): { stream: Buffer, maxFrame: number, chunks: Buf
   return { stream, maxFrame, chunks: chunkings(rng, stream) }
 }
 
+const stats = { framer: { streams: 0, errored: 0, early: 0, frames: 0 }, udp: { resolved: 0, rejected: 0 } }
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-async function feed (maxFrame: number, chunks: Buffer[]): Promise<{ frames: Frame[], errors: unknown[], thrown?: unknown, framer: Framer }> {
+// Feeds the chunks one per event-loop turn; `busyMs` is the time spent inside write().
+async function feed (maxFrame: number, chunks: Buffer[]): Promise<{ frames: Frame[], errors: unknown[], thrown?: unknown, framer: Framer, busyMs: number }> {
   const framer = new Framer(maxFrame)
   const out: Frame[] = []
   const errors: unknown[] = []
   framer.on('data', (f: unknown) => { out.push(f as Frame) })
   framer.on('error', (err: unknown) => errors.push(err))
   let thrown: unknown
+  let busyMs = 0
   for (const c of chunks) {
-    try { framer.write(c) } catch (err) { thrown = err; break }
+    const t0 = performance.now()
+    try { framer.write(c) } catch (err) { thrown = err; break } finally { busyMs += performance.now() - t0 }
     if (errors.length > 0) break
     await tick()
   }
   for (let i = 0; i < 3; i++) await tick()
-  return { frames: out, errors, thrown, framer }
+  return { frames: out, errors, thrown, framer, busyMs }
 }
 
 async function framerOne (index: number): Promise<{ signature: string, detail: string, input: string } | undefined> {
@@ -599,9 +628,10 @@ async function framerOne (index: number): Promise<{ signature: string, detail: s
   const show = `maxFrame=${maxFrame} chunks=${chunks.map((c) => c.length).join(',')} stream=${hex(stream)}`
   const fail = (signature: string, detail: string): { signature: string, detail: string, input: string } => ({ signature, detail, input: show })
   const model = framerModel(stream, maxFrame)
-  const t0 = performance.now()
+  stats.framer.streams++
+  if (model.errorAt !== undefined) stats.framer.errored++
   const r = await feed(maxFrame, chunks)
-  const ms = performance.now() - t0
+  stats.framer.frames += r.frames.length
   if (r.thrown !== undefined) return fail(`write threw ${signatureOf(errorText(r.thrown))}`, errorText(r.thrown))
   if (r.errors.length > 1) return fail('more than one error event', r.errors.map(errorText).join('; '))
   for (const e of r.errors) if (!(e instanceof Error) || e.name !== 'WireError') return fail(`error event ${signatureOf(errorText(e))}`, errorText(e))
@@ -616,6 +646,7 @@ async function framerOne (index: number): Promise<{ signature: string, detail: s
     if (types.some((t, i) => t !== model.types[i]) || types.length > model.types.length) return fail('frames differ from the model', `${types.join(',')} vs ${model.types.join(',')}`)
     // Errors as soon as the bad length prefix (or frame) is in, without waiting for more.
     const early = await feed(maxFrame, [stream.subarray(0, model.errorAt)])
+    stats.framer.early++
     if (early.errors.length !== 1) return fail('error waits for more bytes', `fed exactly ${model.errorAt} bytes: ${early.errors.length} errors`)
   } else {
     if (r.errors.length > 0) return fail('unexpected error', errorText(r.errors[0]))
@@ -624,7 +655,7 @@ async function framerOne (index: number): Promise<{ signature: string, detail: s
     if (f.buffered !== stream.length - model.consumed) return fail('buffered bytes mismatch', `${f.buffered} buffered, model says ${stream.length - model.consumed}`)
     if (f.buffered >= f.need || f.need > Math.max(HANDSHAKE_LENGTH, maxFrame)) return fail('buffers too much', `buffered ${f.buffered}, need ${f.need}, maxFrame ${maxFrame}`)
   }
-  if (ms > SLOW_MS + chunks.length * 2) return fail('slow', `${ms.toFixed(0)} ms for ${chunks.length} chunks`)
+  if (r.busyMs > SLOW_MS) return fail('slow', `${r.busyMs.toFixed(0)} ms inside write() for ${chunks.length} chunks`)
 }
 
 // ---------------------------------------------------------------- UDP tracker
@@ -671,10 +702,12 @@ async function udpOne (index: number): Promise<{ signature: string, detail: stri
   try {
     const res = await Promise.race([announceUdp(`udp://127.0.0.1:${port}`, params, { timeoutMs: 50, retries: 1 }), hang])
     if (res === 'hang') return fail('hang', 'announceUdp neither resolved nor rejected within 3 s')
+    stats.udp.resolved++
     const p = checkAnnounce(res)
     if (p) return fail(`bad result: ${signatureOf(p)}`, p)
     if (!isU32(res.complete) || !isU32(res.incomplete) || !isU32(res.interval)) return fail('bad result: counts', JSON.stringify(res))
   } catch (err) {
+    stats.udp.rejected++
     if (!(err instanceof Error) || err.name !== 'TrackerError') return fail(`rejected with ${signatureOf(errorText(err))}`, errorText(err))
   } finally {
     clearTimeout(timer)
@@ -704,13 +737,13 @@ function report (t: Test, target: string, failures: Failure[], ran: string): voi
     const bySig = new Map<string, Failure[]>()
     for (const f of mine) bySig.set(f.signature, [...(bySig.get(f.signature) ?? []), f])
     for (const [sig, list] of bySig) {
-      const f = list[0]
-      const input = f.input.length > 4000 ? f.input.slice(0, 4000) + `…(${f.input.length} chars)` : f.input
-      t.fail(`[seed ${SEED}] ${target}: ${sig} (${list.length}×)`, {
+      // Up to three examples per distinct failure, shortest input first.
+      const examples = [...list].sort((a, b) => a.input.length - b.input.length).slice(0, 3).map((f) => ({
         detail: f.detail,
-        input,
+        input: f.input.length > 4000 ? f.input.slice(0, 4000) + `…(${f.input.length} chars)` : f.input,
         reproduce: f.index >= 0 ? reproduce(target, f.index) : `FUZZ_SEED=${SEED}`
-      })
+      }))
+      t.fail(`[seed ${SEED}] ${target}: ${sig} (${list.length}×)`, { examples })
     }
     if (mine.length === 0) t.pass(`${target}: ${ran}, seed ${SEED}`)
   })
@@ -723,16 +756,20 @@ async function main (): Promise<void> {
   t.comment(`fuzz seed ${SEED}, ${COUNT} inputs per target (reproduce with FUZZ_SEED=${SEED})`)
 
   if (syncNames.length > 0) {
-    const failures = await runSyncTargets(syncNames)
-    for (const name of syncNames) report(t, name, failures, `${TARGETS[name].count ?? COUNT} inputs`)
+    const { failures, completed } = await runSyncTargets(syncNames)
+    for (const name of syncNames) {
+      if (!completed.has(name) && !failures.some((f) => f.target === name)) failures.push({ target: name, index: -1, signature: 'did not run to the end', detail: 'the worker stopped before this target finished', input: '' })
+      report(t, name, failures, `${TARGETS[name].count ?? COUNT} inputs`)
+    }
   }
   if (wanted('wire.Framer')) {
     const failures = await pool(COUNT, 8, framerOne, 'wire.Framer')
-    report(t, 'wire.Framer', failures, `${COUNT} streams`)
+    const f = stats.framer
+    report(t, 'wire.Framer', failures, `${f.streams} streams, ${f.frames} frames, ${f.errored} invalid (${f.early} checked to error without waiting)`)
   }
   if (wanted('udp.announceUdp')) {
     const failures = await pool(UDP_COUNT, 32, udpOne, 'udp.announceUdp')
-    report(t, 'udp.announceUdp', failures, `${UDP_COUNT} announces`)
+    report(t, 'udp.announceUdp', failures, `${UDP_COUNT} announces (${stats.udp.resolved} resolved, ${stats.udp.rejected} rejected)`)
   }
 }
 

@@ -20,7 +20,7 @@ import { formatBytes, type ProgressMode } from './progress.js'
 
 const USAGE = `usage: pears <file.torrent | magnet-link | -> [options]
        pears seed <file.torrent> <path> [options]
-       pears create <path> [--announce URL]... [-o out.torrent] [--piece-length KiB] [--private]
+       pears create <path> [--announce URL]... [-o out.torrent] [--piece-length KiB] [--private] [--v2 | --hybrid]
        pears demo [--size MiB]
 
 Downloads to files; when stdout is not a terminal and no -o is given, streams the
@@ -75,6 +75,8 @@ const OPTIONS = {
   announce: { type: 'string', multiple: true },
   'piece-length': { type: 'string' },
   private: { type: 'boolean' },
+  v2: { type: 'boolean' },
+  hybrid: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -208,6 +210,7 @@ async function create (args: string[], values: Values): Promise<void> {
   try {
     torrent = await createTorrent(args[0], {
       announce: (values.announce ?? []).map((u) => [u]),
+      version: values.v2 ? 2 : values.hybrid ? 'hybrid' : 1,
       pieceLength: kib === undefined ? undefined : kib * 1024,
       private: values.private
     })

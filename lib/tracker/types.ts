@@ -1,7 +1,11 @@
-// Shared shapes of the tracker layer.
+// Shared shapes of the tracker layer: what an announce sends, what it gets back, and
+// the one error type every tracker failure becomes.
 export interface PeerAddress { host: string; port: number }
 export type AnnounceEvent = 'started' | 'completed' | 'stopped'
 export interface AnnounceParams { infoHash: Buffer; peerId: Buffer; port: number; uploaded: number; downloaded: number; left: number; event?: AnnounceEvent; numwant?: number }
+// interval and minInterval are in seconds, as the tracker sent them (the Announcer clamps).
 export interface AnnounceResult { interval: number; minInterval?: number; peers: PeerAddress[]; complete?: number; incomplete?: number; warning?: string }
+// timeoutMs: HTTP, the whole request; UDP, the first retransmit timeout (it doubles).
+// retries: UDP only, retransmissions per step after the first send.
 export interface AnnounceOptions { signal?: AbortSignal; timeoutMs?: number; retries?: number }
 export class TrackerError extends Error { override name = 'TrackerError' }

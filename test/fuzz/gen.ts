@@ -86,7 +86,7 @@ export const KEYS = [
 
 const TOKENS = [
   'e', 'i', 'l', 'd', ':', '-', '0', '0:', 'le', 'de', 'i0e', 'i-0e', 'i00e', 'ie', 'i-e', '1:', '2:ab',
-  'd9:__proto__', 'd9:__proto__de', '9:__proto__0:', '9:__proto__le', '11:constructor', 'd8:toStringi1ee',
+  'd9:__proto__', 'd9:__proto__de', 'd9:__proto__0:e', 'd9:__proto__1:xe', 'd9:__proto__lee', '9:__proto__0:', '9:__proto__le', '11:constructor', 'd8:toStringi1ee',
   '99999999999:', '4294967296:', '9007199254740993:', 'i9007199254740993e', 'i99999999999999999999e',
   'i-9007199254740993e', 'l'.repeat(100), 'd1:a'.repeat(70), 'e'.repeat(20)
 ] as const
@@ -200,6 +200,17 @@ const mutators: Mutator[] = [
     const c = Buffer.from(b)
     c.writeUInt16BE(rng.pick([0, 1, 0x7fff, 0x8000, 0xffff]), rng.int(c.length - 1))
     return c
+  },
+  // replace a whole bencoded string (`N:...`, a key or a value) with a random value
+  (rng, b) => {
+    const s = b.toString('latin1')
+    const strings = [...s.matchAll(/(\d+):/g)].filter((m) => (m.index ?? 0) + m[0].length + Number(m[1]) <= b.length)
+    if (strings.length === 0) return b
+    const m = rng.pick(strings)
+    const at = m.index ?? 0
+    const end = at + m[0].length + Number(m[1])
+    const v = rng.bool(0.3) ? Buffer.concat([Buffer.from('d9:__proto__'), randomBencode(rng, 1), Buffer.from('e')]) : randomBencode(rng, 2)
+    return Buffer.concat([b.subarray(0, at), v, b.subarray(end)])
   },
   // repeat a short chunk many times (deep nesting, long runs of digits)
   (rng, b) => {

@@ -1,9 +1,15 @@
 #!/usr/bin/python3
 # Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
-#   seed   --torrent F --data DIR [--pieces SPEC] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]...
+#   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]...
 #   leech  --torrent F --out DIR --peer H:P... [--timeout S]
-# `seed` prints "PORT <n>" once checking is done; it runs until SIGTERM or stdin closes.
+# `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
+# it runs until SIGTERM or stdin closes. `--pieces` (`0-9,20`, `even`, `odd`, `mod:M:R`) makes a
+# partial seeder: the other pieces' bytes in DIR (a private copy) are zeroed, the torrent is
+# rechecked (no seed_mode) and every piece priority is 0, so it never downloads what it lacks.
+# libtorrent 2.0.8 notes: `create_torrent.v1_only` makes no pad files (the default flags make a
+# hybrid torrent, padded); `announce_ip` is not listed by default_settings() but is accepted;
+# ssrf_mitigation would drop loopback trackers whose path is not /announce, so it is off.
 import argparse
 import os
 import signal
@@ -31,6 +37,8 @@ def session(extra=None):
         'enable_outgoing_utp': False, 'enable_incoming_utp': False,
         'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         'anonymous_mode': False,
+        'seed_choking_algorithm': int(lt.seed_choking_algorithm_t.fastest_upload),
+        'ssrf_mitigation': False,
         'min_announce_interval': 1,
         'allow_i2p_mixed': False,
         # Partial seeders are upload-only; keep their links to each other (PEX tests need them).
@@ -142,6 +150,10 @@ def cmd_seed(a):
         log(f'seeder has {have} pieces, expected {len(keep)}')
     for peer in a.connect or []:
         h.connect_peer(parse_hp(peer))
+    if a.port_file:
+        with open(a.port_file + '.tmp', 'w') as f:
+            f.write(str(ses.listen_port()))
+        os.replace(a.port_file + '.tmp', a.port_file)
     print(f'PORT {ses.listen_port()} HAVE {have}', flush=True)
 
     stop = threading.Event()
@@ -194,6 +206,7 @@ def main():
     s.add_argument('--torrent', required=True)
     s.add_argument('--data', required=True)
     s.add_argument('--pieces')
+    s.add_argument('--port-file')
     s.add_argument('--upload-rate', type=int, default=0)
     s.add_argument('--dht-bootstrap', action='append')
     s.add_argument('--connect', action='append')
