@@ -148,16 +148,18 @@ function parseFileTree (info: Dict, name: string, pieceLength: number): V2Files 
   const files: FileEntry[] = []
   const roots: (Buffer | null)[] = []
   let offset = 0
+  // Every file, the last included, is padded to a piece boundary, as libtorrent lays
+  // out v2 torrents: its last piece is a full piece on the wire.
   for (const f of found) {
+    files.push({ path: single ? [root] : [root, ...safePath(f.path)], length: f.length, offset, pad: false })
+    roots.push(f.root)
+    offset += f.length
     if (offset % pieceLength !== 0) {
       const gap = pieceLength - (offset % pieceLength)
       files.push({ path: [root, '.pad', String(gap)], length: gap, offset, pad: true })
       roots.push(null)
       offset += gap
     }
-    files.push({ path: single ? [root] : [root, ...safePath(f.path)], length: f.length, offset, pad: false })
-    roots.push(f.root)
-    offset += f.length
   }
   checkDistinct(files.filter((f) => !f.pad).map((f) => f.path))
   return { files, roots }

@@ -1,11 +1,15 @@
-// Announces one torrent to its trackers (BEP 12 tiers): each tier is shuffled once,
-// its trackers are tried in order and the one that answers moves to the front; like
-// libtorrent, every tier is announced to. Re-announces on the tracker's interval,
-// backs off on failure. A dead tracker is a warning, never fatal. Timers are unref'd.
+// Announces one torrent to its trackers (BEP 12): tiers of URLs → 'peers' events.
+// Each tier is shuffled once; its trackers are tried in order and the one that answers
+// moves to the front. Like libtorrent, every tier is announced to (one tracker each),
+// which finds more peers than stopping at the first tier. Invariants: one announce per
+// tier at a time; re-announce on the tracker's interval (clamped, never before its
+// `min interval`), exponential backoff on failure; a dead or unsupported tracker is a
+// 'warning', never fatal; every tracker that may have heard `started` hears `stopped`;
+// timers are unref'd so the announcer never keeps the process alive.
 import { EventEmitter } from 'node:events'
 import { announceHttp } from './http.js'
 import { announceUdp } from './udp.js'
-import { TrackerError, type AnnounceEvent, type AnnounceParams, type AnnounceResult, type PeerAddress } from './types.js'
+import type { AnnounceEvent, AnnounceParams, AnnounceResult, PeerAddress } from './types.js'
 
 export interface AnnouncerOptions {
   tiers: string[][]
@@ -14,102 +18,172 @@ export interface AnnouncerOptions {
   port: number
   stats: () => { uploaded: number; downloaded: number; left: number }
   numwant?: number
+  // Deadline of one announce to one tracker (default 15 s).
   timeoutMs?: number
-  // Bounds for the interval (tests shorten them).
+  // Lower clamp of the re-announce interval (default 30 s; tests shorten it).
   minIntervalMs?: number
+  // First backoff after a tier failed (default 15 s; doubles, capped at 30 min).
   retryBaseMs?: number
 }
 
-interface Events {
+export interface AnnouncerEvents {
   peers: [PeerAddress[]]
   warning: [Error]
 }
 
+const TIMEOUT_MS = 15_000
+const MIN_INTERVAL_MS = 30_000
 const MAX_INTERVAL_MS = 2 * 3600_000
+const RETRY_BASE_MS = 15_000
 const MAX_BACKOFF_MS = 30 * 60_000
+const STOP_TIMEOUT_MS = 2000
+const SUPPORTED = /^(https?|udp):\/\//i
 
-function send (url: string, params: AnnounceParams, timeoutMs: number | undefined): Promise<AnnounceResult> {
-  if (url.startsWith('udp://')) return announceUdp(url, params, { timeoutMs: timeoutMs ?? 5000, retries: 2 })
-  if (/^https?:\/\//.test(url)) return announceHttp(url, params, { timeoutMs })
-  return Promise.reject(new TrackerError(`unsupported tracker scheme: ${url}`))
+function send (url: string, params: AnnounceParams, timeoutMs: number, signal?: AbortSignal): Promise<AnnounceResult> {
+  const deadline = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs)
+  // UDP retransmits three times within the deadline rather than BEP 15's minutes.
+  if (/^udp:/i.test(url)) return announceUdp(url, params, { timeoutMs: Math.max(50, timeoutMs / 4), retries: 2, signal: deadline })
+  return announceHttp(url, params, { timeoutMs, signal: deadline })
 }
 
 class Tier {
+  urls: string[]
   failures = 0
-  timer: NodeJS.Timeout | null = null
-  started = new Set<string>()
-  constructor (readonly urls: string[]) {}
+  timer: NodeJS.Timeout | undefined
+  running = false
+  // Asked for again while running (complete() or announceNow()): go once more right after.
+  again = false
+  // `completed` is kept until a tracker of this tier has acknowledged it.
+  pending: AnnounceEvent | undefined
+  // Not before the last answer's `min interval`, however urgent announceNow() is.
+  notBefore = 0
+  // Trackers that heard `started` (or may have, while in flight): they get `stopped`.
+  readonly started = new Set<string>()
+  inFlight: string | undefined
+
+  constructor (urls: string[]) {
+    this.urls = shuffle(urls)
+  }
 }
 
-export class Announcer extends EventEmitter<Events> {
-  private readonly tiers: Tier[]
-  private stopped = false
+export class Announcer extends EventEmitter<AnnouncerEvents> {
+  private tiers: Tier[] = []
+  private state: 'new' | 'running' | 'stopped' = 'new'
   private completedSent = false
+  private readonly abort = new AbortController()
 
   constructor (private readonly opts: AnnouncerOptions) {
     super()
-    this.tiers = opts.tiers.map((urls) => new Tier(shuffle([...urls])))
   }
 
   start (): void {
-    for (const tier of this.tiers) void this.announce(tier, 'started')
-  }
-
-  complete (): void {
-    if (this.completedSent) return
-    this.completedSent = true
-    for (const tier of this.tiers) void this.announce(tier, 'completed')
-  }
-
-  announceNow (): void {
+    if (this.state !== 'new') return
+    this.state = 'running'
+    const seen = new Set<string>()
+    for (const urls of this.opts.tiers) {
+      const usable: string[] = []
+      for (const url of urls) {
+        if (seen.has(url)) continue
+        seen.add(url)
+        if (SUPPORTED.test(url)) usable.push(url)
+        else this.emit('warning', new Error(`${url}: unsupported tracker scheme, skipped`))
+      }
+      if (usable.length > 0) this.tiers.push(new Tier(usable))
+    }
     for (const tier of this.tiers) void this.announce(tier)
   }
 
-  // Tells every tracker that heard `started` that we are leaving; never throws.
-  async stop (): Promise<void> {
-    this.stopped = true
-    const sends: Promise<unknown>[] = []
+  // Sent once, and only if the download finished while we were announcing.
+  complete (): void {
+    if (this.completedSent) return
+    this.completedSent = true
     for (const tier of this.tiers) {
-      if (tier.timer) clearTimeout(tier.timer)
-      for (const url of tier.started) sends.push(send(url, this.params('stopped'), 2000).catch(() => null))
+      tier.pending = 'completed'
+      this.trigger(tier)
     }
-    await Promise.all(sends)
+  }
+
+  // We ran out of peers: ask every tier now, or as soon as its `min interval` allows.
+  announceNow (): void {
+    for (const tier of this.tiers) this.trigger(tier)
+  }
+
+  // Tells every tracker that may have heard `started` that we are leaving, within ~2 s; never throws.
+  async stop (): Promise<void> {
+    if (this.state === 'stopped') return
+    this.state = 'stopped'
+    const leaving: string[] = []
+    for (const tier of this.tiers) {
+      clearTimeout(tier.timer)
+      leaving.push(...tier.started)
+      if (tier.inFlight !== undefined && !tier.started.has(tier.inFlight)) leaving.push(tier.inFlight)
+    }
+    this.abort.abort()
+    const params = { ...this.params('stopped'), numwant: 0 }
+    await Promise.all(leaving.map((url) => send(url, params, STOP_TIMEOUT_MS).catch(() => null)))
   }
 
   private params (event?: AnnounceEvent): AnnounceParams {
     return { infoHash: this.opts.infoHash, peerId: this.opts.peerId, port: this.opts.port, numwant: this.opts.numwant, event, ...this.opts.stats() }
   }
 
-  private async announce (tier: Tier, event?: AnnounceEvent): Promise<void> {
-    if (this.stopped) return
-    if (tier.timer) clearTimeout(tier.timer)
-    for (const url of [...tier.urls]) {
-      try {
-        // A tracker that has not heard `started` gets it first.
-        const ev = tier.started.has(url) ? event === 'started' ? undefined : event : 'started'
-        const res = await send(url, this.params(ev), this.opts.timeoutMs)
-        if (this.stopped) return
-        tier.started.add(url)
-        tier.failures = 0
-        tier.urls.splice(tier.urls.indexOf(url), 1)
-        tier.urls.unshift(url)
-        if (res.warning) this.emit('warning', new Error(`${url}: ${res.warning}`))
-        this.emit('peers', res.peers)
-        const secs = Math.max(res.interval, res.minInterval ?? 0)
-        this.schedule(tier, Math.min(MAX_INTERVAL_MS, Math.max(this.opts.minIntervalMs ?? 30_000, secs * 1000)))
-        return
-      } catch (err) {
-        if (this.stopped) return
-        this.emit('warning', new Error(`${url}: ${(err as Error).message}`))
-      }
-    }
-    tier.failures++
-    this.schedule(tier, Math.min(MAX_BACKOFF_MS, (this.opts.retryBaseMs ?? 15_000) * 2 ** (tier.failures - 1)))
+  private trigger (tier: Tier): void {
+    if (this.state !== 'running') return
+    if (tier.running) tier.again = true
+    else this.schedule(tier, this.soonest(tier))
+  }
+
+  // An event goes out at once (BEP 3 expects it); a plain re-announce waits for `min interval`.
+  private soonest (tier: Tier): number {
+    return tier.pending ? 0 : Math.max(0, tier.notBefore - Date.now())
   }
 
   private schedule (tier: Tier, ms: number): void {
+    clearTimeout(tier.timer)
     tier.timer = setTimeout(() => void this.announce(tier), ms)
     tier.timer.unref()
+  }
+
+  private async announce (tier: Tier): Promise<void> {
+    if (this.state !== 'running' || tier.running) return
+    tier.running = true
+    tier.again = false
+    const next = await this.announceTier(tier)
+    tier.running = false
+    if (this.state !== 'running') return
+    this.schedule(tier, tier.again ? this.soonest(tier) : next)
+  }
+
+  // One pass over the tier; resolves to the delay before the next announce.
+  private async announceTier (tier: Tier): Promise<number> {
+    for (const url of [...tier.urls]) {
+      // A tracker that has not acknowledged `started` gets it first, whatever else is pending.
+      const event = tier.started.has(url) ? tier.pending : 'started'
+      let res: AnnounceResult
+      tier.inFlight = url
+      try {
+        res = await send(url, this.params(event), this.opts.timeoutMs ?? TIMEOUT_MS, this.abort.signal)
+      } catch (err) {
+        if (this.state !== 'running') return 0
+        this.emit('warning', new Error(`${url}: ${(err as Error).message}`))
+        continue
+      } finally {
+        tier.inFlight = undefined
+      }
+      tier.started.add(url)
+      if (this.state !== 'running') return 0
+      if (event === tier.pending) tier.pending = undefined
+      tier.failures = 0
+      tier.urls.splice(tier.urls.indexOf(url), 1)
+      tier.urls.unshift(url)
+      const minInterval = Math.min(MAX_INTERVAL_MS, Math.max(0, (res.minInterval ?? 0) * 1000))
+      tier.notBefore = Date.now() + minInterval
+      if (res.warning) this.emit('warning', new Error(`${url}: ${res.warning}`))
+      this.emit('peers', res.peers)
+      return Math.min(MAX_INTERVAL_MS, Math.max(this.opts.minIntervalMs ?? MIN_INTERVAL_MS, res.interval * 1000, minInterval))
+    }
+    tier.failures++
+    return Math.min(MAX_BACKOFF_MS, (this.opts.retryBaseMs ?? RETRY_BASE_MS) * 2 ** (tier.failures - 1))
   }
 }
 
