@@ -84,3 +84,28 @@ for (const kind of ['v2', 'hybrid'] as const) {
     for (const f of FILES) t.equal(await sha1File(path.join(dir, 'lt', 'share', f.path)), await sha1File(path.join(dir, 'src', 'share', f.path)), f.path)
   })
 }
+
+t.test('magnets: a hybrid magnet (btih + btmh) downloads; a v2-only magnet of small files too', async (t) => {
+  const dir = t.testdir({ src: {}, out: {}, out2: {}, work: {}, work2: {} })
+  await makeContent(path.join(dir, 'src', 'mag'), FILES)
+  const hybrid = path.join(dir, 'h.torrent')
+  await ltCreate({ path: path.join(dir, 'src', 'mag'), out: hybrid, pieceSize: 32768, hybrid: true })
+  const meta = parseTorrent(await readFile(hybrid))
+  const seeder = await startLtSeeder({ torrent: hybrid, data: path.join(dir, 'src'), workDir: path.join(dir, 'work') })
+  t.teardown(() => seeder.stop())
+  const uri = `magnet:?xt=urn:btih:${meta.infoHash.toString('hex')}&xt=urn:btmh:1220${meta.infoHashV2?.toString('hex')}&x.pe=127.0.0.1:${seeder.port}`
+  const run = await runPears([uri, '-o', path.join(dir, 'out'), '--peer-timeout', '30'])
+  t.equal(run.code, 0, run.stderr)
+  for (const f of FILES) t.equal(await sha1File(path.join(dir, 'out', 'mag', f.path)), await sha1File(path.join(dir, 'src', 'mag', f.path)), f.path)
+
+  // v2-only: files no longer than a piece verify against their pieces root alone.
+  await makeContent(path.join(dir, 'src', 'small'), [{ path: 'p.bin', size: 30_000 }, { path: 'q.bin', size: 5 }])
+  const v2 = path.join(dir, 'v2.torrent')
+  await ltCreate({ path: path.join(dir, 'src', 'small'), out: v2, pieceSize: 32768, v2: true })
+  const m2 = parseTorrent(await readFile(v2))
+  const s2 = await startLtSeeder({ torrent: v2, data: path.join(dir, 'src'), workDir: path.join(dir, 'work2') })
+  t.teardown(() => s2.stop())
+  const run2 = await runPears([`magnet:?xt=urn:btmh:1220${m2.infoHashV2?.toString('hex')}&x.pe=127.0.0.1:${s2.port}`, '-o', path.join(dir, 'out2'), '--peer-timeout', '30'])
+  t.equal(run2.code, 0, run2.stderr)
+  t.equal(await sha1File(path.join(dir, 'out2', 'small', 'p.bin')), await sha1File(path.join(dir, 'src', 'small', 'p.bin')))
+})

@@ -1,7 +1,7 @@
 // Magnet → Metainfo: gathers peers from the link's trackers and direct peers (and the
 // DHT when given), fetches and checks the info dictionary, and hands the peers found
 // on to the download.
-import { parseInfo, type Metainfo } from '../metainfo.js'
+import { parseInfo, MetainfoError, type Metainfo } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
 import { Announcer } from '../tracker/announcer.js'
 import type { PeerAddress } from '../tracker/types.js'
@@ -40,7 +40,13 @@ export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}):
         timer = setTimeout(() => reject(new MetadataTimeoutError(`no peer sent the metadata within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`)), opts.timeoutMs ?? 120_000)
       })
     ])
-    return { meta: { ...parseInfo(raw), announce: tiers }, peers: fetcher.swarm.addresses() }
+    const info = parseInfo(raw)
+    // Files longer than a piece are verified against piece layers, which live outside
+    // the info dictionary: they would have to come from BEP 52 hash requests.
+    if (info.version === 2 && info.files.some((f) => !f.pad && f.length > info.pieceLength)) {
+      throw new MetainfoError('this v2-only torrent needs piece layers, which pears cannot fetch from peers yet (BEP 52 hash requests): use its .torrent file, or a hybrid magnet')
+    }
+    return { meta: { ...info, announce: tiers }, peers: fetcher.swarm.addresses() }
   } finally {
     clearTimeout(timer)
     stopDiscovery?.()
