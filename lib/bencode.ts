@@ -62,6 +62,8 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, onKey?: (key: s
       const [len, kStart] = readLength(buf, p)
       if (kStart + len > buf.length) throw new BencodeError('truncated key')
       const valueStart = kStart + len
+      // The decoder assigns keys onto plain objects: `__proto__` would replace the prototype.
+      if (len === 9 && Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1') === '__proto__') throw new BencodeError(`forbidden key __proto__ at ${p}`)
       const valueEnd = scanValue(buf, valueStart, depth + 1)
       if (onKey) onKey(Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1'), valueStart, valueEnd)
       p = valueEnd
@@ -119,12 +121,17 @@ export function isDict (v: unknown): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
 }
 
+// isView checks the real internal slot, so an object merely claiming the prototype fails.
+function isBytes (v: unknown): v is Uint8Array {
+  return ArrayBuffer.isView(v) && v instanceof Uint8Array
+}
+
 export function bytes (v: unknown): Buffer | undefined {
-  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined
+  return isBytes(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined
 }
 
 export function text (v: unknown): string | undefined {
-  return v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : undefined
+  return isBytes(v) ? Buffer.from(v).toString('utf8') : undefined
 }
 
 export function int (v: unknown): number | undefined {

@@ -67,16 +67,20 @@ export function parseMagnet (uri: string): Magnet {
   }
 }
 
-// `so=0,2,4-6` → [0, 2, 4, 5, 6]; ranges capped so a hostile link cannot allocate much.
+const MAX_SELECT = 100_000
+
+// `so=0,2,4-6` → [0, 2, 4, 5, 6]; the total work is capped so a hostile link cannot
+// allocate much or loop for long.
 function parseSelect (so: string | null): number[] | undefined {
   if (!so) return undefined
   const out = new Set<number>()
+  let budget = MAX_SELECT
   for (const part of so.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
-    if (!m) throw new MagnetError(`invalid so= file selection: ${so}`)
+    const m = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part)
+    if (!m) throw new MagnetError(`invalid so= file selection: ${so.slice(0, 100)}`)
     const a = Number(m[1])
     const b = m[2] === undefined ? a : Number(m[2])
-    for (let i = a; i <= b && out.size < 100_000; i++) out.add(i)
+    for (let i = a; i <= b && budget > 0; i++, budget--) out.add(i)
   }
   return [...out].sort((x, y) => x - y)
 }

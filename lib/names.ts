@@ -7,6 +7,7 @@ export class UnsafeNameError extends Error { override name = 'UnsafeNameError' }
 const CONFUSING = /[\u0001-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 export function safeComponent (raw: string): string {
+  if (raw.length === 0) throw new UnsafeNameError('empty file name')
   if (raw.includes('\u0000')) throw new UnsafeNameError(`file name contains NUL: ${JSON.stringify(raw)}`)
   if (raw === '.' || raw === '..') throw new UnsafeNameError(`file name "${raw}" would escape the output directory`)
   if (/[/\\]/.test(raw)) throw new UnsafeNameError(`file name contains a path separator: ${JSON.stringify(raw)}`)

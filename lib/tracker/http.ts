@@ -83,7 +83,7 @@ export function parseHttpResponse (body: Buffer): AnnounceResult {
   const six = bytes(d.peers6)
   if (six) peers.push(...compactPeers(six, true))
   return {
-    interval: int(d.interval) ?? 1800,
+    interval: Math.max(0, int(d.interval) ?? 1800),
     minInterval: int(d['min interval']),
     peers,
     complete: int(d.complete),

@@ -116,7 +116,7 @@ function exchange (socket: dgram.Socket, req: Buffer, min: number, opts: Announc
       if (msg.length < 8 || !msg.subarray(4, 8).equals(tid)) return
       const act = msg.readUInt32BE(0)
       if (act === ACTION.error) return done(new TrackerError(`tracker: ${msg.subarray(8).toString()}`))
-      if (act !== action || msg.length < min) return done(new TrackerError('invalid UDP tracker response'))
+      if (act !== action || msg.length < min) return done(new TrackerError(`invalid UDP tracker response (${msg.length} bytes)`))
       done(null, msg)
     }
     const send = (): void => {

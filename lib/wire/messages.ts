@@ -74,6 +74,7 @@ function expectLength (frame: Buffer, n: number, name: string): void {
 
 // `frame` is one message without its 4-byte length prefix (never empty: keep-alives are handled by the framer).
 export function decodeMessage (frame: Buffer): Message {
+  if (frame.length === 0) throw new WireError('empty message')
   const id = frame[0]
   switch (id) {
     case Id.choke: case Id.unchoke: case Id.interested: case Id.notInterested:
