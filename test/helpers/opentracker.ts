@@ -29,16 +29,25 @@ export async function freePort (): Promise<number> {
   }
 }
 
-function answers (port: number): Promise<boolean> {
+// Up means: HTTP answers, and the whitelist (loaded by a background thread, some
+// moments after the sockets open) has reached the tracker. A `stopped` announce
+// probes it without adding a peer.
+function ready (port: number, probeHex: string | undefined): Promise<boolean> {
+  const probe = probeHex === undefined
+    ? '/stats'
+    : `/announce?info_hash=${probeHex.replace(/../g, '%$&')}&peer_id=${'-PROBE-'.padEnd(20, '0')}&port=1&uploaded=0&downloaded=0&left=0&compact=1&numwant=0&event=stopped`
   return new Promise((resolve) => {
-    // /stats answers "Access Denied" to non-admin addresses: any HTTP reply means it is up.
-    const req = http.get({ host: '127.0.0.1', port, path: '/stats', timeout: 500, agent: false }, (res) => { res.resume(); resolve(true) })
+    const req = http.get({ host: '127.0.0.1', port, path: probe, timeout: 500, agent: false }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => { body += c.toString('latin1') })
+      res.on('end', () => resolve(!body.includes('failure reason')))
+    })
     req.on('error', () => resolve(false))
     req.on('timeout', () => { req.destroy(); resolve(false) })
   })
 }
 
-async function launch (dir: string): Promise<Tracker | null> {
+async function launch (dir: string, probeHex: string | undefined): Promise<Tracker | null> {
   const port = await freePort()
   const child = spawn('/usr/bin/opentracker', ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-w', 'whitelist', '-d', dir], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
@@ -47,7 +56,7 @@ async function launch (dir: string): Promise<Tracker | null> {
   process.on('exit', kill)
   const exited = new Promise<void>((resolve) => child.once('exit', () => { process.off('exit', kill); resolve() }))
   const until = Date.now() + 10_000
-  while (!(await answers(port))) {
+  while (!(await ready(port, probeHex))) {
     // Another process can take the port between freePort() and the bind: try another.
     if (child.exitCode !== null || child.signalCode !== null) {
       if (/bind|in use/i.test(stderr)) return null
@@ -55,7 +64,7 @@ async function launch (dir: string): Promise<Tracker | null> {
     }
     if (Date.now() > until) {
       kill()
-      throw new Error(`opentracker did not answer within 10 s: ${stderr}`)
+      throw new Error(`opentracker was not ready within 10 s: ${stderr}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -78,7 +87,7 @@ export async function startOpentracker (infoHashesHex: string[], dir: string): P
   await mkdir(dir, { recursive: true })
   await writeFile(path.join(dir, 'whitelist'), infoHashesHex.map((h) => h.toLowerCase() + '\n').join(''))
   for (let attempt = 0; attempt < 5; attempt++) {
-    const tracker = await launch(dir)
+    const tracker = await launch(dir, infoHashesHex[0]?.toLowerCase())
     if (tracker) return tracker
   }
   throw new Error('opentracker could not bind a free port in 5 attempts')
