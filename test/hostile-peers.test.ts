@@ -15,6 +15,7 @@ import { newPeerId } from '../lib/peer-id.js'
 let made: Made
 let honest: LtSeeder
 let root: string
+let rejected = 0
 
 t.before(async () => {
   root = t.testdir({ work: {} })
@@ -37,7 +38,19 @@ async function nextRequest (c: FakeConn): Promise<{ index: number, begin: number
 
 const idle = async (c: FakeConn): Promise<void> => { while (await c.next()); }
 
-const scripts: [string, (c: FakeConn) => Promise<void>, { handshake?: boolean, expect: 'dropped' | 'banned' | 'ignored' }][] = [
+const scripts: [string, (c: FakeConn) => Promise<void>, { handshake?: boolean, fast?: boolean, expect: 'dropped' | 'banned' | 'ignored' }][] = [
+  // BEP 6 done right but unhelpfully: have-all, then reject every request. Not an
+  // offence; the rejected blocks go to the honest seeder.
+  ['rejects every request (fast extension)', async (c) => {
+    c.send(encodeSimple('have-all'))
+    c.send(encodeIndex('suggest', 0))
+    c.send(encodeIndex('allowed-fast', 1))
+    c.send(encodeSimple('unchoke'))
+    for (let r = await nextRequest(c); r; r = await nextRequest(c)) {
+      rejected++
+      c.send(encodeBlockRef('reject', r))
+    }
+  }, { fast: true, expect: 'ignored' }],
   ['oversize length prefix', async (c) => { c.send(Buffer.from([0x7f, 0xff, 0xff, 0xff, 7])); await idle(c) }, { expect: 'dropped' }],
   ['message before handshake', async (c) => { c.send(encodeSimple('unchoke')); c.send(Buffer.alloc(80, 1)); await idle(c) }, { handshake: false, expect: 'dropped' }],
   ['wrong info-hash', async (c) => { c.send(encodeHandshake({ reserved: Buffer.alloc(8), infoHash: Buffer.alloc(20, 9), peerId: newPeerId() })); await idle(c) }, { handshake: false, expect: 'dropped' }],
@@ -76,7 +89,7 @@ const scripts: [string, (c: FakeConn) => Promise<void>, { handshake?: boolean, e
 
 for (const [name, script, opts] of scripts) {
   t.test(name, async (t) => {
-    const fake: FakePeer = await startFakePeer(made.meta.infoHash, script, { handshake: opts.handshake })
+    const fake: FakePeer = await startFakePeer(made.meta.infoHash, script, { handshake: opts.handshake, fast: opts.fast })
     t.teardown(() => fake.close())
     const out = path.join(root, name.replace(/\W+/g, '-'))
     const leech = await Torrent.open(made.meta, { dir: out, announce: false, requestTimeoutMs: 1500, peers: [{ host: '127.0.0.1', port: fake.port }] })
@@ -89,6 +102,8 @@ for (const [name, script, opts] of scripts) {
     else for (let i = 0; i < 100 && fake.closedByPeer === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
     if (opts.expect === 'dropped' || opts.expect === 'banned') t.ok(fake.closedByPeer >= 1, 'pears hung up on it')
     if (opts.expect === 'banned') t.match(warnings.join('\n'), new RegExp(`banned 127\\.0\\.0\\.1:${fake.port}`))
+    if (opts.expect === 'ignored') t.notMatch(warnings.join('\n'), /banned/, 'not banned')
+    if (opts.fast) t.ok(rejected > 0, `pears asked and heard ${rejected} rejects`)
     leech.addPeers([{ host: '127.0.0.1', port: honest.port }])
     await new Promise<void>((resolve) => leech.done ? resolve() : leech.once('done', () => resolve()))
     t.equal(await sha1File(path.join(out, 'h.bin')), await sha1File(path.join(made.src, 'h.bin')))

@@ -82,3 +82,24 @@ t.test('structural errors', async (t) => {
   for (const [name, buf, re] of cases) t.throws(() => parseTorrent(buf), { name: 'MetainfoError', message: re }, name)
   t.throws(() => parseInfo(Buffer.from('le')), { message: /not a dictionary/ })
 })
+
+t.test('hostile torrents handled safely or refused', async (t) => {
+  const base = { 'piece length': 16384, pieces: hashes(1) }
+  // Case-insensitive collisions are distinct files on a case-sensitive disk: accepted.
+  const caseClash = parseTorrent(torrent({ ...base, name: 'd', files: [{ length: 1, path: ['A'] }, { length: 1, path: ['a'] }] }))
+  t.same(caseClash.files.map((f) => f.path.join('/')), ['d/A', 'd/a'])
+  // Deep nesting of directories is fine; nesting of bencode beyond the cap is refused.
+  const deep = parseTorrent(torrent({ ...base, name: 'd', files: [{ length: 1, path: Array.from({ length: 200 }, (_, i) => `p${i}`) }] }))
+  t.equal(deep.files[0].path.length, 201)
+  t.throws(() => parseTorrent(Buffer.from('d4:info' + 'l'.repeat(1000) + 'e'.repeat(1000) + 'e')), { name: 'MetainfoError' })
+  // A huge file count parses in bounded time; zero-length files take no space.
+  const many = Array.from({ length: 50_000 }, (_, i) => ({ length: i === 0 ? 1 : 0, path: [`f${i}`] }))
+  const started = Date.now()
+  t.equal(parseTorrent(torrent({ ...base, name: 'd', files: many })).files.length, 50_000)
+  t.ok(Date.now() - started < 5000, 'parsed 50 000 files quickly')
+  // Piece lengths that are not powers of two are legal in v1; absurd ones are refused.
+  t.equal(parseTorrent(torrent({ name: 'x', 'piece length': 20000, length: 30000, pieces: hashes(2) })).pieceCount, 2)
+  t.throws(() => parseTorrent(torrent({ name: 'x', 'piece length': 2 ** 31, length: 1, pieces: hashes(1) })), { message: /piece length/ })
+  // "A last piece longer than the rest" cannot be expressed: the hash count must match.
+  t.throws(() => parseTorrent(torrent({ name: 'x', 'piece length': 16384, length: 16384 * 2 + 1, pieces: hashes(2) })), { message: /needs 3/ })
+})

@@ -51,7 +51,7 @@ export class Scheduler {
     const n = peer.window - peer.outstandingCount
     // Top up in batches: on loopback each socket write costs the receiver's work too.
     if (n <= 0 || (peer.outstandingCount > 0 && n < Math.min(REFILL_BATCH, peer.window / 4))) return
-    const refs = this.picker.pick(peer.peerChoking ? allowedOnly(peer) : peer, n)
+    const refs = this.picker.pick(peer.peerChoking || peer.refused.size > 0 ? askable(peer) : peer, n)
     peer.request(refs)
     if (refs.length === 0 && peer.outstandingCount === 0) this.updateInterest(peer)
   }
@@ -76,9 +76,15 @@ export class Scheduler {
   }
 }
 
-// While choked, a BEP 6 peer serves only its allowed-fast pieces.
-function allowedOnly (peer: Peer): PickerPeer {
+// What we may ask this peer for: while choked only its allowed-fast pieces (BEP 6),
+// and never a piece it already rejected.
+function askable (peer: Peer): PickerPeer {
   const bits = new Bitfield(peer.bitfield.length)
-  for (const i of peer.allowedFast) if (peer.bitfield.get(i)) bits.set(i)
+  const candidates = peer.peerChoking ? peer.allowedFast : range(peer.bitfield.length)
+  for (const i of candidates) if (peer.bitfield.get(i) && !peer.refused.has(i)) bits.set(i)
   return { bitfield: bits, hasRequested: (i, b) => peer.hasRequested(i, b) }
+}
+
+function * range (n: number): Iterable<number> {
+  for (let i = 0; i < n; i++) yield i
 }

@@ -91,6 +91,8 @@ export class Peer extends Writable<PeerEvents> {
   ext: ExtHandshake | null = null
   // Pieces the peer lets us request while choked (BEP 6).
   readonly allowedFast = new Set<number>()
+  // Pieces the peer rejected a request for: not asked again from this peer.
+  readonly refused = new Set<number>()
 
   private readonly opts: PeerOptions
   private readonly outstanding = new Map<number, BlockRef & { at: number }>()
@@ -332,6 +334,7 @@ export class Peer extends Writable<PeerEvents> {
         const req = this.outstanding.get(k)
         if (req) {
           this.outstanding.delete(k)
+          this.refused.add(m.index)
           this.emit('rejected', req)
         } else if (!this.cancelled.delete(k)) {
           this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`, 1)

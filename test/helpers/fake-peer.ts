@@ -3,7 +3,7 @@
 // to say exactly the wrong thing a hostile peer would.
 import net from 'node:net'
 import { Framer, type Frame } from '../../lib/wire/framer.js'
-import { encodeHandshake, RESERVED_EXTENDED } from '../../lib/wire/messages.js'
+import { encodeHandshake, RESERVED_EXTENDED, RESERVED_FAST } from '../../lib/wire/messages.js'
 import { newPeerId } from '../../lib/peer-id.js'
 
 export interface FakeConn {
@@ -21,7 +21,7 @@ export interface FakePeer {
   close (): Promise<void>
 }
 
-export async function startFakePeer (infoHash: Buffer, script: (c: FakeConn) => Promise<void>, opts: { handshake?: boolean } = {}): Promise<FakePeer> {
+export async function startFakePeer (infoHash: Buffer, script: (c: FakeConn) => Promise<void>, opts: { handshake?: boolean, fast?: boolean } = {}): Promise<FakePeer> {
   const sockets = new Set<net.Socket>()
   const fake: FakePeer = { port: 0, connections: 0, closedByPeer: 0, close: async () => {} }
   let closing = false
@@ -53,6 +53,7 @@ export async function startFakePeer (infoHash: Buffer, script: (c: FakeConn) => 
       if (opts.handshake !== false) {
         const reserved = Buffer.alloc(8)
         reserved[RESERVED_EXTENDED.byte] |= RESERVED_EXTENDED.bit
+        if (opts.fast) reserved[RESERVED_FAST.byte] |= RESERVED_FAST.bit
         conn.send(encodeHandshake({ reserved, infoHash, peerId: newPeerId() }))
         await conn.next()
       }
