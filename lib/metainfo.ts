@@ -13,8 +13,11 @@ export interface FileEntry {
   length: number
   // Byte offset of the file in the torrent's concatenated content.
   offset: number
-  // BEP 47 padding: zeros, never requested, never written.
+  // BEP 47 padding: zeros, never requested, never written. Symlink entries (attr `l`)
+  // are treated alike: never created.
   pad: boolean
+  // BEP 47 attr `x`.
+  executable?: boolean
 }
 
 export type Version = 1 | 2 | 'hybrid'
@@ -225,7 +228,8 @@ function parseFiles (info: Dict, name: string): FileEntry[] {
       return s
     })
     const attr = text(f.attr) ?? ''
-    const entry = { path: [root, ...safePath(parts)], length, offset, pad: attr.includes('p') }
+    if (attr.includes('l') && length > 0) throw new MetainfoError(`file ${i} is a symlink entry with data`)
+    const entry = { path: [root, ...safePath(parts)], length, offset, pad: attr.includes('p') || attr.includes('l'), executable: attr.includes('x') }
     offset += length
     if (!Number.isSafeInteger(offset)) throw new MetainfoError('total length too large')
     return entry

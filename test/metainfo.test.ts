@@ -103,3 +103,14 @@ t.test('hostile torrents handled safely or refused', async (t) => {
   // "A last piece longer than the rest" cannot be expressed: the hash count must match.
   t.throws(() => parseTorrent(torrent({ name: 'x', 'piece length': 16384, length: 16384 * 2 + 1, pieces: hashes(2) })), { message: /needs 3/ })
 })
+
+t.test('BEP 47 attributes: p pads, x executables, l symlinks never created', async (t) => {
+  const m = parseTorrent(torrent({
+    name: 'd',
+    'piece length': 16384,
+    pieces: hashes(1),
+    files: [{ length: 5, path: ['run.sh'], attr: 'x' }, { length: 0, path: ['link'], attr: 'l', 'symlink path': ['..', '..', 'etc'] }, { length: 3, path: ['.pad', '3'], attr: 'p' }]
+  }))
+  t.same(m.files.map((f) => [f.path.join('/'), f.pad, f.executable]), [['d/run.sh', false, true], ['d/link', true, false], ['d/.pad/3', true, false]])
+  t.throws(() => parseTorrent(torrent({ name: 'd', 'piece length': 16384, pieces: hashes(1), files: [{ length: 5, path: ['l'], attr: 'l' }] })), { message: /symlink entry with data/ })
+})

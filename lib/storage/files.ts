@@ -5,7 +5,7 @@ import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { Layout } from './layout.js'
 
-export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean }
+export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean; executable?: boolean }
 
 export class StorageError extends Error {
   constructor (message: string, readonly code?: string) { super(message) }
@@ -28,7 +28,11 @@ export class FileStore {
 
   // Creates every non-pad file (zero-length ones included) so the layout on disk is complete.
   async create (): Promise<void> {
-    for (let i = 0; i < this.files.length; i++) if (!this.files[i].pad) await this.handle(i, true)
+    for (let i = 0; i < this.files.length; i++) {
+      if (this.files[i].pad) continue
+      const fh = await this.handle(i, true)
+      if (this.files[i].executable) await fh.chmod(0o755)
+    }
   }
 
   async write (offset: number, data: Buffer): Promise<void> {

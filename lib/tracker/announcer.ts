@@ -170,8 +170,8 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
       } finally {
         tier.inFlight = undefined
       }
-      tier.started.add(url)
       if (this.state !== 'running') return 0
+      tier.started.add(url)
       if (event === tier.pending) tier.pending = undefined
       tier.failures = 0
       tier.urls.splice(tier.urls.indexOf(url), 1)

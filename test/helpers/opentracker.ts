@@ -29,22 +29,28 @@ export async function freePort (): Promise<number> {
   }
 }
 
-// Up means: HTTP answers, and the whitelist (loaded by a background thread, some
-// moments after the sockets open) has reached the tracker. A `stopped` announce
-// probes it without adding a peer.
-function ready (port: number, probeHex: string | undefined): Promise<boolean> {
-  const probe = probeHex === undefined
-    ? '/stats'
-    : `/announce?info_hash=${probeHex.replace(/../g, '%$&')}&peer_id=${'-PROBE-'.padEnd(20, '0')}&port=1&uploaded=0&downloaded=0&left=0&compact=1&numwant=0&event=stopped`
+function get (port: number, pathname: string): Promise<string | null> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: probe, timeout: 500, agent: false }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, timeout: 500, agent: false }, (res) => {
       let body = ''
       res.on('data', (c: Buffer) => { body += c.toString('latin1') })
-      res.on('end', () => resolve(!body.includes('failure reason')))
+      res.on('end', () => resolve(body))
     })
-    req.on('error', () => resolve(false))
-    req.on('timeout', () => { req.destroy(); resolve(false) })
+    req.on('error', () => resolve(null))
+    req.on('timeout', () => { req.destroy(); resolve(null) })
   })
+}
+
+// Up means: HTTP answers, and the whitelist (loaded by a background thread some moments
+// after the sockets open) has reached the tracker. `stopped` skips the whitelist check,
+// so the probe is a real announce, taken back at once by a `stopped` from the same ip:port.
+async function ready (port: number, probeHex: string | undefined): Promise<boolean> {
+  if (probeHex === undefined) return (await get(port, '/stats')) !== null
+  const announce = (event: string): Promise<string | null> => get(port,
+    `/announce?info_hash=${probeHex.replace(/../g, '%$&')}&peer_id=${'-PROBE-'.padEnd(20, '0')}&port=1&uploaded=0&downloaded=0&left=0&compact=1&numwant=0&event=${event}`)
+  const body = await announce('started')
+  if (body === null || body.includes('failure reason')) return false
+  return (await announce('stopped')) !== null
 }
 
 async function launch (dir: string, probeHex: string | undefined): Promise<Tracker | null> {
