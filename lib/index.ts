@@ -19,8 +19,8 @@ export async function open (source: string | Uint8Array | Metainfo, opts: Torren
     const magnet = parseMagnet(source)
     const dht = opts.dht
     const discover: ResolveOptions['discover'] = opts.magnet?.discover ?? (dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined)
-    const { meta, peers } = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...(opts.peers ?? [])] }, { ...opts.magnet, discover })
-    return Torrent.open(meta, { ...opts, peers: [...(opts.peers ?? []), ...peers] })
+    const { meta, peers, files } = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...(opts.peers ?? [])] }, { ...opts.magnet, discover })
+    return Torrent.open(meta, { files, ...opts, peers: [...(opts.peers ?? []), ...peers] })
   }
   const meta = typeof source === 'string' ? parseTorrent(await readFile(source)) : source instanceof Uint8Array ? parseTorrent(source) : source
   return Torrent.open(meta, opts)

@@ -50,6 +50,8 @@ export interface TorrentOptions {
   storage?: 'disk' | 'memory'
   // Download only this torrent byte range [start, end) (default: everything).
   range?: { start: number, end: number }
+  // Download only these files (indexes into meta.files), e.g. a magnet's `so=`.
+  files?: number[]
   // A running DHT to find peers through and announce on (ignored for private torrents).
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
@@ -151,7 +153,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
     this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
     this.picker = new Picker(layout, have, budget, memory)
-    if (opts.range) this.picker.select(...layout.piecesOf(opts.range.start, opts.range.end))
+    if (opts.range || opts.files) {
+      const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
+      if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
+      this.picker.select(ranges)
+    }
     // Pieces handed to a memory-window reader stay referenced by it, so only disk recycles.
     const pool = memory ? null : new PiecePool(meta.pieceLength, 8)
     this.assembler = new Assembler(layout, verifierFor(meta, layout), pool)
@@ -262,7 +268,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (!this.deadlines.delete(reader)) return
     // A stream-only torrent has nothing else to fetch once its reader is gone.
     if (this.opts.storage === 'memory') {
-      this.picker.select(0, 0)
+      this.picker.select([])
       this.picker.abandon()
       this.assembler.clear()
       for (const p of this.swarm.peers) {

@@ -85,3 +85,16 @@ t.test('hostile metadata: a wrong hash and a 1 GiB claim are rejected, the hones
   t.match(bans.join('\n'), new RegExp(`127.0.0.1:${huge.port} claims metadata of 1073741824 bytes`))
   t.match(bans.join('\n'), new RegExp(`127.0.0.1:${wrong.port} sent metadata that does not match`))
 })
+
+t.test('magnet so= (BEP 53) downloads only the selected files', async (t) => {
+  const dir = t.testdir({ out: {}, work: {} })
+  const made = await makeTorrent(dir, 'sel', [{ path: 'keep.bin', size: 1 * MiB + 3 }, { path: 'skip.bin', size: 2 * MiB }], 65536)
+  const keep = made.meta.files.findIndex((f) => f.path.join('/') === 'sel/keep.bin')
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
+  t.teardown(() => seeder.stop())
+  const run = await runPears([`magnet:?xt=urn:btih:${made.meta.infoHash.toString('hex')}&so=${keep}&x.pe=127.0.0.1:${seeder.port}`, '-o', path.join(dir, 'out'), '--json', '--peer-timeout', '30'])
+  t.equal(run.code, 0, run.stderr)
+  t.equal(await sha1File(path.join(dir, 'out', 'sel', 'keep.bin')), await sha1File(path.join(made.src, 'sel', 'keep.bin')))
+  const summary = JSON.parse(run.stderr.trim().split('\n').pop() as string) as { downloaded: number }
+  t.ok(summary.downloaded < 1.5 * MiB, `fetched ${summary.downloaded} bytes, not the 2 MiB file`)
+})

@@ -77,7 +77,7 @@ t.test('interest and selection', async (t) => {
   const { picker } = setup(4)
   const a = peer(4, [3])
   t.ok(picker.interesting(a.bitfield))
-  picker.select(0, 2)
+  picker.select([[0, 1], [1, 2]])
   t.notOk(picker.interesting(a.bitfield))
   t.same(pick(picker, a, 10), [])
   picker.complete(0)

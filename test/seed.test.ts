@@ -53,8 +53,11 @@ t.test('aria2c and a second pears download from a pears seeder through a tracker
   await waitForPeers(tracker.httpUrl, made.meta.infoHash)
   const want = await sha1File(path.join(made.src, 'shared.bin'))
 
-  const leech = await runPears([torrent, '-o', path.join(dir, 'pears'), '--peer-timeout', '30'])
+  const started = Date.now()
+  const leech = await runPears([torrent, '-o', path.join(dir, 'pears'), '--peer-timeout', '30', '--seed-time', '1'])
   t.equal(leech.code, 0, leech.stderr)
+  t.match(leech.stderr, /download complete, seeding for 1 s/)
+  t.ok(Date.now() - started >= 1000, '--seed-time kept it running after the download')
   t.equal(await sha1File(path.join(dir, 'pears', 'shared.bin')), want, 'pears → pears')
 
   await exec('aria2c', ['--dir', path.join(dir, 'aria'), '--seed-time=0', '--enable-dht=false', '--enable-peer-exchange=false', '--bt-enable-lpd=false',

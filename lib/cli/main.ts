@@ -133,7 +133,7 @@ function list (meta: Metainfo): void {
 }
 
 async function download (command: string, values: Values, progress: ProgressMode, toFiles: boolean, dht: Dht | undefined): Promise<void> {
-  const { meta, peers } = await loadSource(command, values, progress, toFiles ? values.output : undefined, dht)
+  const { meta, peers, files } = await loadSource(command, values, progress, toFiles ? values.output : undefined, dht)
   if (values.list) return list(meta)
   const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
   const sel = selection(meta, values.file, values.range)
@@ -146,7 +146,9 @@ async function download (command: string, values: Values, progress: ProgressMode
     dir: toFiles ? values.output : '.',
     dht,
     storage: toFiles || !streaming ? 'disk' : 'memory',
-    range: sel.whole ? undefined : { start: sel.start, end: sel.end }
+    range: sel.whole ? undefined : { start: sel.start, end: sel.end },
+    // A magnet's `so=` picks files to download (to disk; a stream follows --file/--range).
+    files: streaming || !sel.whole ? undefined : files
   })
   await supervise(t, { progress, peerTimeoutMs: peerTimeout(values) }, async () => {
     if (streaming) await toStdout(t, sel.start, sel.end - 1)
@@ -227,7 +229,7 @@ async function create (args: string[], values: Values): Promise<void> {
 
 // A .torrent path, `-` for stdin, or a magnet link (metadata fetched from peers and,
 // when writing files, saved as DIR/.pears/<info-hash>.torrent).
-async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   if (!isMagnet(arg)) return { meta: await loadTorrent(arg), peers: [] }
   let magnet
   try {

@@ -19,13 +19,15 @@ export interface ResolveOptions {
 
 export class MetadataTimeoutError extends Error { override name = 'MetadataTimeoutError' }
 
-export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   const peerId = newPeerId()
   const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, peerId, maxSize: opts.maxMetadataSize })
   if (opts.onWarning) fetcher.on('warning', opts.onWarning)
   const tiers = magnet.trackers.map((t) => [t])
+  // Listening gives trackers a real port to list, and lets peers that hear of us connect.
+  const port = await fetcher.swarm.listen(0)
   const announcer = tiers.length > 0
-    ? new Announcer({ tiers, infoHash: magnet.infoHash, peerId, port: 0, timeoutMs: opts.trackerTimeoutMs, stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }) })
+    ? new Announcer({ tiers, infoHash: magnet.infoHash, peerId, port, timeoutMs: opts.trackerTimeoutMs, stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }) })
     : null
   announcer?.on('peers', (peers) => fetcher.add(peers))
   if (opts.onWarning) announcer?.on('warning', opts.onWarning)
@@ -46,7 +48,7 @@ export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}):
     if (info.version === 2 && info.files.some((f) => !f.pad && f.length > info.pieceLength)) {
       throw new MetainfoError('this v2-only torrent needs piece layers, which pears cannot fetch from peers yet (BEP 52 hash requests): use its .torrent file, or a hybrid magnet')
     }
-    return { meta: { ...info, announce: tiers }, peers: fetcher.swarm.addresses() }
+    return { meta: { ...info, announce: tiers }, peers: fetcher.swarm.addresses(), files: magnet.select }
   } finally {
     clearTimeout(timer)
     stopDiscovery?.()

@@ -42,11 +42,11 @@ export class Picker {
     this.unstarted = layout.pieceCount - have.count
   }
 
-  // Only pieces in [first, last) are downloaded; [0, 0) stops all new requests.
-  select (first: number, last: number): void {
+  // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
+  select (ranges: [number, number][]): void {
     this.unstarted = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
-      if (i >= first && i < last) this.wanted.set(i)
+      if (ranges.some(([first, last]) => i >= first && i < last)) this.wanted.set(i)
       else this.wanted.clear(i)
       if (this.isCandidate(i)) this.unstarted++
     }
