@@ -21,10 +21,6 @@ t.test('piece and block geometry', async (t) => {
     t.equal(layout.blockCount(i), blocks)
     t.same(sizes.map((_, b) => layout.blockSize(i, b)), sizes)
   }
-  t.ok(layout.isBlock(1, 0, 7247))
-  t.notOk(layout.isBlock(1, 0, 16384))
-  t.notOk(layout.isBlock(2, 0, 16384))
-  t.notOk(layout.isBlock(0, 100, 16384))
   t.ok(layout.isValidRequest(0, 100, 1000))
   t.notOk(layout.isValidRequest(1, 7000, 1000))
   t.notOk(layout.isValidRequest(0, 0, BLOCK_SIZE + 1))

@@ -35,14 +35,6 @@ export class Layout {
     return Math.min(BLOCK_SIZE, this.pieceSize(index) - block * BLOCK_SIZE)
   }
 
-  // True when (begin, length) is exactly one of the piece's blocks.
-  isBlock (index: number, begin: number, length: number): boolean {
-    if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return false
-    if (begin % BLOCK_SIZE !== 0) return false
-    const b = begin / BLOCK_SIZE
-    return b < this.blockCount(index) && length === this.blockSize(index, b)
-  }
-
   // A range a peer may request: inside the piece, at most one 16 KiB block.
   isValidRequest (index: number, begin: number, length: number): boolean {
     if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) return false

@@ -12,10 +12,6 @@ export class Deadlines {
 
   constructor (private readonly layout: Layout, private readonly maxPieces: number) {}
 
-  get size (): number {
-    return this.readers.size
-  }
-
   add (r: OrderedStream): boolean {
     if (this.readers.has(r)) return false
     this.readers.add(r)

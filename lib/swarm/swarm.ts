@@ -26,7 +26,6 @@ interface SwarmEvents {
   peer: [Peer]
   'peer-closed': [Peer, Error | null]
   banned: [string, string]
-  listening: [number]
 }
 
 interface Known { host: string; port: number; failures: number; nextTry: number; connected: boolean }
@@ -72,7 +71,6 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       server.listen(port, host, () => resolve())
     })
     this.port = (server.address() as net.AddressInfo).port
-    this.emit('listening', this.port)
     return this.port
   }
 
