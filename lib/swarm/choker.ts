@@ -61,7 +61,9 @@ export class Choker {
     }
     candidates.sort((a, b) => score(b) - score(a))
     const regular = new Set(candidates.slice(0, Math.max(1, this.opts.slots - 1)).filter((p) => score(p) >= 0))
-    if (this.rounds++ % OPTIMISTIC_EVERY === 0 || !this.optimistic || !this.peers.has(this.optimistic)) {
+    const current = this.optimistic
+    // Re-pick on schedule, or when the optimistic peer left, lost interest or earned a regular slot.
+    if (this.rounds++ % OPTIMISTIC_EVERY === 0 || !current || !this.peers.has(current) || !current.peerInterested || regular.has(current)) {
       const others = candidates.filter((p) => !regular.has(p))
       this.optimistic = others.length > 0 ? others[Math.floor(Math.random() * others.length)] : null
     }
