@@ -5,7 +5,7 @@ import type { Picker, PickerPeer } from './picker.js'
 import type { Peer } from '../wire/peer.js'
 import { Bitfield } from '../bitfield.js'
 
-const REFILL_BATCH = 16
+const REFILL_BATCH = 32
 
 export class Scheduler {
   constructor (private readonly picker: Picker, private readonly peers: Set<Peer>) {}

@@ -154,6 +154,7 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   private handshakeSent = false
+  private readonly pendingHaves: number[] = []
 
   sendHandshake (infoHash = this.opts.infoHash): void {
     if (this.handshakeSent) return
@@ -188,8 +189,16 @@ export class Peer extends Writable<PeerEvents> {
     return true
   }
 
+  // Haves are queued and sent together once the current burst of work is done: one
+  // write instead of one per piece.
   have (index: number): void {
-    this.send(encodeIndex('have', index))
+    if (this.pendingHaves.length === 0) setImmediate(() => this.flushHaves())
+    this.pendingHaves.push(index)
+  }
+
+  private flushHaves (): void {
+    const list = this.pendingHaves.splice(0)
+    if (list.length > 0) this.send(Buffer.concat(list.map((i) => encodeIndex('have', i))))
   }
 
   interested (yes: boolean): void {
