@@ -109,6 +109,16 @@ export function decodeStrict (buf: Uint8Array): Decoded {
   return { value: bencode.decode(buf), spans }
 }
 
+// Runs a decode, turning a BencodeError into the caller's own error type.
+export function decodeAs<T> (decode: () => T, fail: (message: string) => Error): T {
+  try {
+    return decode()
+  } catch (err) {
+    if (err instanceof BencodeError) throw fail(err.message)
+    throw err
+  }
+}
+
 export function encode (value: unknown): Buffer {
   const out = bencode.encode(value)
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength)

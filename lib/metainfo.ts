@@ -2,7 +2,7 @@
 // (piece geometry, lengths, names) so later stages can trust it. The info-hash is the
 // SHA-1 of the exact raw `info` bytes.
 import { createHash } from 'node:crypto'
-import { decodeStrict, dictEntries, encode, isDict, bytes, text, int, BencodeError, type Dict } from './bencode.js'
+import { decodeAs, decodeStrict, dictEntries, encode, isDict, bytes, text, int, type Dict } from './bencode.js'
 import { safeComponent, safePath, checkDistinct, UnsafeNameError } from './names.js'
 
 export class MetainfoError extends Error { override name = 'MetainfoError' }
@@ -51,13 +51,7 @@ export interface Metainfo extends Info {
 export const MAX_PIECE_LENGTH = 128 * 1024 * 1024
 
 export function parseTorrent (buf: Uint8Array): Metainfo {
-  let decoded
-  try {
-    decoded = decodeStrict(buf)
-  } catch (err) {
-    if (err instanceof BencodeError) throw new MetainfoError(`not a valid .torrent file (${err.message})`)
-    throw err
-  }
+  const decoded = decodeAs(() => decodeStrict(buf), (m) => new MetainfoError(`not a valid .torrent file (${m})`))
   const top = decoded.value
   const span = decoded.spans.get('info')
   if (!isDict(top) || !span) throw new MetainfoError('not a valid .torrent file (no info dictionary)')
@@ -69,13 +63,7 @@ export function parseTorrent (buf: Uint8Array): Metainfo {
 
 // Info dictionary bytes → Info; used for .torrent files and BEP 9 metadata alike.
 export function parseInfo (raw: Buffer): Info {
-  let info: unknown
-  try {
-    info = decodeStrict(raw).value
-  } catch (err) {
-    if (err instanceof BencodeError) throw new MetainfoError(`invalid info dictionary (${err.message})`)
-    throw err
-  }
+  const info = decodeAs(() => decodeStrict(raw).value, (m) => new MetainfoError(`invalid info dictionary (${m})`))
   if (!isDict(info)) throw new MetainfoError('info is not a dictionary')
   const name = text(info.name)
   if (name === undefined) throw new MetainfoError('info has no name')

@@ -4,7 +4,7 @@
 // deadline; every failure (network, status, garbage, `failure reason`) is a TrackerError.
 import http from 'node:http'
 import https from 'node:https'
-import { decodeStrict, isDict, int, bytes, text, BencodeError } from '../bencode.js'
+import { decodeAs, decodeStrict, isDict, int, bytes, text, BencodeError } from '../bencode.js'
 import { compactPeers, dictPeers } from './peers.js'
 import { TrackerError, type AnnounceOptions, type AnnounceParams, type AnnounceResult } from './types.js'
 
@@ -68,13 +68,7 @@ function get (url: string, opts: AnnounceOptions): Promise<{ status: number, bod
 }
 
 export function parseHttpResponse (body: Buffer): AnnounceResult {
-  let d: unknown
-  try {
-    d = decodeStrict(body).value
-  } catch (err) {
-    if (err instanceof BencodeError) throw new TrackerError(`invalid tracker response (${err.message})`)
-    throw err
-  }
+  const d = decodeAs(() => decodeStrict(body).value, (m) => new TrackerError(`invalid tracker response (${m})`))
   if (!isDict(d)) throw new TrackerError('invalid tracker response (not a dictionary)')
   const failure = text(d['failure reason'])
   if (failure !== undefined) throw new TrackerError(`tracker: ${failure}`)

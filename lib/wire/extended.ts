@@ -1,6 +1,6 @@
 // Pure codecs for the extension protocol (BEP 10) and the extensions Pears speaks:
 // ut_metadata (BEP 9) and ut_pex (BEP 11). Untrusted fields are checked here.
-import { decodePrefix, decodeStrict, encode, isDict, int, bytes, text, BencodeError } from '../bencode.js'
+import { decodeAs, decodePrefix, decodeStrict, encode, isDict, int, bytes, text } from '../bencode.js'
 import { WireError } from './messages.js'
 import type { PeerAddress } from '../tracker/types.js'
 import { compactPeers, encodeCompact } from '../tracker/peers.js'
@@ -21,13 +21,7 @@ export interface ExtHandshake {
 }
 
 function decodeDict (payload: Buffer, what: string): Record<string, unknown> {
-  let v: unknown
-  try {
-    v = decodeStrict(payload).value
-  } catch (err) {
-    if (err instanceof BencodeError) throw new WireError(`bad ${what}: ${err.message}`)
-    throw err
-  }
+  const v = decodeAs(() => decodeStrict(payload).value, (m) => new WireError(`bad ${what}: ${m}`))
   if (!isDict(v)) throw new WireError(`bad ${what}: not a dictionary`)
   return v
 }
@@ -71,13 +65,7 @@ export function encodeMetadata (m: MetadataMessage): Buffer {
 }
 
 export function decodeMetadata (payload: Buffer): MetadataMessage {
-  let head
-  try {
-    head = decodePrefix(payload)
-  } catch (err) {
-    if (err instanceof BencodeError) throw new WireError(`bad ut_metadata message: ${err.message}`)
-    throw err
-  }
+  const head = decodeAs(() => decodePrefix(payload), (m) => new WireError(`bad ut_metadata message: ${m}`))
   const d = head.value
   if (!isDict(d)) throw new WireError('bad ut_metadata message')
   const type = int(d.msg_type)
