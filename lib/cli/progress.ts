@@ -1,5 +1,6 @@
 // Progress on stderr: a live line redrawn in place on a terminal, NDJSON lines with
 // --json for scripts, nothing with --quiet.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Torrent } from '../torrent.js'
 
 export type ProgressMode = 'line' | 'json' | 'quiet'
@@ -17,8 +18,13 @@ function line (t: Torrent): string {
   return `${t.meta.name}: ${pct}% (${p.verified}/${p.pieces} pieces) ${formatBytes(p.rate)}/s, ${p.peers} peers (${p.known} known)`
 }
 
+// Worst event-loop delay since the transfer started: a stalled loop (too many peers,
+// a long hash) shows here. Start-up (module loading) is not counted.
+const loop = monitorEventLoopDelay({ resolution: 10 })
+
 function json (t: Torrent, type: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ type, time: Date.now(), name: t.meta.name, ...t.progress, ...extra }) + '\n'
+  const loopDelayMaxMs = Math.round(loop.max / 1e6)
+  return JSON.stringify({ type, time: Date.now(), name: t.meta.name, ...t.progress, loopDelayMaxMs, ...extra }) + '\n'
 }
 
 export interface Reporter {
@@ -28,6 +34,8 @@ export interface Reporter {
 }
 
 export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream): Reporter {
+  loop.reset()
+  loop.enable()
   const live = mode === 'line' && out.isTTY
   const draw = (): void => {
     if (live) out.write(`\r\x1b[K${line(t)}`)

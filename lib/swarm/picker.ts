@@ -7,6 +7,8 @@ import { Bitfield } from '../bitfield.js'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { BlockRef } from '../wire/messages.js'
 
+const ENDGAME_RACERS = 2
+
 export interface PickerPeer {
   bitfield: Bitfield
   hasRequested (index: number, begin: number): boolean
@@ -228,7 +230,8 @@ export class Picker {
       if (!peer.bitfield.get(a.index)) continue
       for (let b = 0; b < a.blocks && out.length < n; b++) {
         const begin = b * BLOCK_SIZE
-        if (a.received[b] !== 0 || peer.hasRequested(a.index, begin) || picked.has(`${a.index}:${begin}`)) continue
+        // Two racers per block are enough; fifty would only waste bandwidth and CPU.
+        if (a.received[b] !== 0 || a.requested[b] >= ENDGAME_RACERS || peer.hasRequested(a.index, begin) || picked.has(`${a.index}:${begin}`)) continue
         a.requested[b]++
         out.push({ index: a.index, begin, length: this.layout.blockSize(a.index, b) })
       }
