@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { encode } from './bencode.js'
+import { encodeLayers } from './metainfo.js'
 import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from './pieces/merkle.js'
 
 export interface CreateOptions {
@@ -118,9 +119,7 @@ async function hashV2 (files: Found[], pieceLength: number): Promise<{ tree: Rec
     for (const part of f.rel) node = (node[part] ??= {}) as Record<string, unknown>
     node[''] = entry
   }
-  layerEntries.sort((a, b) => Buffer.compare(a[0], b[0]))
-  const layers = Buffer.concat([Buffer.from('d'), ...layerEntries.flatMap(([k, v]) => [Buffer.from('32:'), k, encode(v)]), Buffer.from('e')])
-  return { tree, layers }
+  return { tree, layers: encodeLayers(layerEntries) }
 }
 
 async function hashPieces (files: Found[], pieceLength: number): Promise<Buffer> {

@@ -243,13 +243,21 @@ function parseAnnounce (top: Dict): string[][] {
 
 // .torrent bytes around a raw info dictionary (for metadata fetched from peers), so
 // the saved file hashes exactly as the magnet link says.
-export function torrentBytes (raw: Buffer, announce: string[][]): Buffer {
+export function torrentBytes (raw: Buffer, announce: string[][], pieceLayers?: Map<string, Buffer>): Buffer {
   const head: Record<string, unknown> = {}
   if (announce.length > 0) {
     head.announce = announce[0][0]
     head['announce-list'] = announce
   }
   const prefix = encode(head)
-  // Keys sort as announce, announce-list, info: splice `info` in before the final `e`.
-  return Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from('4:info'), raw, Buffer.from('e')])
+  // Keys sort as announce, announce-list, info, piece layers: splice them in before the final `e`.
+  const layers = pieceLayers && pieceLayers.size > 0 ? [Buffer.from('12:piece layers'), encodeLayers([...pieceLayers].map(([k, v]) => [Buffer.from(k, 'hex'), v]))] : []
+  return Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from('4:info'), raw, ...layers, Buffer.from('e')])
+}
+
+// The `piece layers` dictionary: binary 32-byte keys in byte order, which the
+// bencode package cannot express.
+export function encodeLayers (entries: [Buffer, Buffer][]): Buffer {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(a[0], b[0]))
+  return Buffer.concat([Buffer.from('d'), ...sorted.flatMap(([k, v]) => [Buffer.from(`${k.length}:`), k, encode(v)]), Buffer.from('e')])
 }

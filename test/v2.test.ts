@@ -85,7 +85,7 @@ for (const kind of ['v2', 'hybrid'] as const) {
   })
 }
 
-t.test('magnets: a hybrid magnet (btih + btmh) downloads; a v2-only magnet of small files too', async (t) => {
+t.test('magnets: a hybrid magnet (btih + btmh); a v2-only magnet, piece layers fetched by hash requests', async (t) => {
   const dir = t.testdir({ src: {}, out: {}, out2: {}, work: {}, work2: {} })
   await makeContent(path.join(dir, 'src', 'mag'), FILES)
   const hybrid = path.join(dir, 'h.torrent')
@@ -98,8 +98,9 @@ t.test('magnets: a hybrid magnet (btih + btmh) downloads; a v2-only magnet of sm
   t.equal(run.code, 0, run.stderr)
   for (const f of FILES) t.equal(await sha1File(path.join(dir, 'out', 'mag', f.path)), await sha1File(path.join(dir, 'src', 'mag', f.path)), f.path)
 
-  // v2-only: files no longer than a piece verify against their pieces root alone.
-  await makeContent(path.join(dir, 'src', 'small'), [{ path: 'p.bin', size: 30_000 }, { path: 'q.bin', size: 5 }])
+  // v2-only: the info dictionary alone cannot verify big.bin (64 pieces): its piece
+  // layer must come from libtorrent through BEP 52 hash requests.
+  await makeContent(path.join(dir, 'src', 'small'), [{ path: 'p.bin', size: 30_000 }, { path: 'q.bin', size: 5 }, { path: 'big.bin', size: 2 * MiB + 7 }])
   const v2 = path.join(dir, 'v2.torrent')
   await ltCreate({ path: path.join(dir, 'src', 'small'), out: v2, pieceSize: 32768, v2: true })
   const m2 = parseTorrent(await readFile(v2))
@@ -107,5 +108,7 @@ t.test('magnets: a hybrid magnet (btih + btmh) downloads; a v2-only magnet of sm
   t.teardown(() => s2.stop())
   const run2 = await runPears([`magnet:?xt=urn:btmh:1220${m2.infoHashV2?.toString('hex')}&x.pe=127.0.0.1:${s2.port}`, '-o', path.join(dir, 'out2'), '--peer-timeout', '30'])
   t.equal(run2.code, 0, run2.stderr)
-  t.equal(await sha1File(path.join(dir, 'out2', 'small', 'p.bin')), await sha1File(path.join(dir, 'src', 'small', 'p.bin')))
+  for (const f of ['p.bin', 'q.bin', 'big.bin']) t.equal(await sha1File(path.join(dir, 'out2', 'small', f)), await sha1File(path.join(dir, 'src', 'small', f)), f)
+  const saved = parseTorrent(await readFile(path.join(dir, 'out2', '.pears', `${m2.infoHash.toString('hex')}.torrent`)))
+  t.same([...(saved.pieceLayers ?? [])], [...(m2.pieceLayers ?? [])], 'the fetched piece layers are the original ones')
 })

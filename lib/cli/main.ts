@@ -255,7 +255,7 @@ async function loadSource (arg: string, values: Values, progress: ProgressMode, 
   if (dir !== undefined) {
     const file = path.join(dir, '.pears', `${resolved.meta.infoHash.toString('hex')}.torrent`)
     await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, torrentBytes(resolved.meta.raw, resolved.meta.announce))
+    await writeFile(file, torrentBytes(resolved.meta.raw, resolved.meta.announce, resolved.meta.pieceLayers))
   }
   return resolved
 }

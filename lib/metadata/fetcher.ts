@@ -13,6 +13,9 @@ export interface FetchOptions {
   infoHash: Buffer
   // Full v2 hash, when the magnet gave one.
   infoHashV2?: Buffer
+  // Only a v2 hash is known: advertise v2 so peers answer piece-layer hash requests.
+  // (With a v1 hash as well, v2 peers would "upgrade" the connection to the other hash.)
+  v2Only?: boolean
   peerId: Buffer
   maxSize?: number
   pieceTimeoutMs?: number
@@ -39,7 +42,7 @@ export class MetadataFetcher extends EventEmitter<Events> {
   constructor (private readonly opts: FetchOptions) {
     super()
     this.result = new Promise((resolve) => { this.resolve = resolve })
-    this.swarm = new Swarm({ infoHash: opts.infoHash, peerId: opts.peerId, pieceCount: null, onBlock: (_p, _b, done) => done() })
+    this.swarm = new Swarm({ infoHash: opts.infoHash, peerId: opts.peerId, pieceCount: null, v2: opts.v2Only === true, onBlock: (_p, _b, done) => done() })
     this.swarm.on('peer', (peer) => this.attach(peer))
     this.timer = setInterval(() => this.expire(), 1000)
     this.timer.unref()

@@ -1,12 +1,13 @@
 // Magnet → Metainfo: gathers peers from the link's trackers and direct peers (and the
 // DHT when given), fetches and checks the info dictionary, and hands the peers found
 // on to the download.
-import { parseInfo, MetainfoError, type Metainfo } from '../metainfo.js'
+import { parseInfo, type Metainfo } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
 import { Announcer } from '../tracker/announcer.js'
 import type { PeerAddress } from '../tracker/types.js'
 import type { Magnet } from '../magnet.js'
 import { MetadataFetcher } from './fetcher.js'
+import { fetchLayers } from './layers.js'
 
 export interface ResolveOptions {
   maxMetadataSize?: number
@@ -21,7 +22,8 @@ export class MetadataTimeoutError extends Error { override name = 'MetadataTimeo
 
 export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   const peerId = newPeerId()
-  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, peerId, maxSize: opts.maxMetadataSize })
+  const v2Only = magnet.infoHashV2 !== undefined && magnet.infoHash.equals(magnet.infoHashV2.subarray(0, 20))
+  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize })
   if (opts.onWarning) fetcher.on('warning', opts.onWarning)
   const tiers = magnet.trackers.map((t) => [t])
   // Listening gives trackers a real port to list, and lets peers that hear of us connect.
@@ -43,12 +45,10 @@ export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}):
       })
     ])
     const info = parseInfo(raw)
-    // Files longer than a piece are verified against piece layers, which live outside
-    // the info dictionary: they would have to come from BEP 52 hash requests.
-    if (info.version === 2 && info.files.some((f) => !f.pad && f.length > info.pieceLength)) {
-      throw new MetainfoError('this v2-only torrent needs piece layers, which pears cannot fetch from peers yet (BEP 52 hash requests): use its .torrent file, or a hybrid magnet')
-    }
-    return { meta: { ...info, announce: tiers }, peers: fetcher.swarm.addresses(), files: magnet.select }
+    // v2-only: files longer than a piece are verified against piece layers, which live
+    // outside the info dictionary and come from peers (BEP 52 hash requests).
+    const pieceLayers = info.version === 2 ? await fetchLayers(fetcher.swarm, info, opts.timeoutMs ?? 120_000) : undefined
+    return { meta: { ...info, pieceLayers, announce: tiers }, peers: fetcher.swarm.addresses(), files: magnet.select }
   } finally {
     clearTimeout(timer)
     stopDiscovery?.()

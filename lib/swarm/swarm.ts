@@ -14,6 +14,8 @@ export interface SwarmOptions {
   // null while fetching metadata (magnet links).
   pieceCount: number | null
   metadataSize?: () => number | undefined
+  // Advertise BEP 52 support (fetching piece layers for a v2 magnet).
+  v2?: boolean
   onBlock: (peer: Peer, block: Block, done: () => void) => void
   maxConnections?: number
   connectTimeoutMs?: number
@@ -156,6 +158,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       peerId: this.opts.peerId,
       pieceCount: this.opts.pieceCount,
       metadataSize: this.opts.metadataSize,
+      v2: this.opts.v2,
       listenPort: this.port,
       onBlock: this.opts.onBlock,
       requestTimeoutMs: this.opts.requestTimeoutMs

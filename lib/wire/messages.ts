@@ -20,7 +20,10 @@ export const Id = {
   haveNone: 15,
   reject: 16,
   allowedFast: 17,
-  extended: 20
+  extended: 20,
+  hashRequest: 21,
+  hashes: 22,
+  hashReject: 23
 } as const
 
 export interface Handshake {
@@ -30,6 +33,9 @@ export interface Handshake {
 }
 
 export interface BlockRef { index: number; begin: number; length: number }
+
+// BEP 52: `length` hashes of layer `base` (0 = 16 KiB leaves) from `index` in the tree of `root`.
+export interface HashRef { root: Buffer; base: number; index: number; length: number; proofs: number }
 
 export type Message =
   | { type: 'keep-alive' }
@@ -42,11 +48,14 @@ export type Message =
   | { type: 'piece', index: number, begin: number, data: Buffer }
   | { type: 'port', port: number }
   | { type: 'extended', id: number, payload: Buffer }
+  | ({ type: 'hash-request' | 'hash-reject' } & HashRef)
+  | ({ type: 'hashes', hashes: Buffer } & HashRef)
   | { type: 'unknown', id: number }
 
 // Reserved bits we advertise/understand.
 export const RESERVED_EXTENDED = { byte: 5, bit: 0x10 }
 export const RESERVED_FAST = { byte: 7, bit: 0x04 }
+export const RESERVED_V2 = { byte: 7, bit: 0x10 }
 
 export function encodeHandshake (h: Handshake): Buffer {
   const buf = Buffer.alloc(HANDSHAKE_LENGTH)
@@ -105,6 +114,15 @@ export function decodeMessage (frame: Buffer): Message {
     case Id.extended:
       if (frame.length < 2) throw new WireError('extended message too short')
       return { type: 'extended', id: frame[1], payload: frame.subarray(2) }
+    case Id.hashRequest: case Id.hashReject: case Id.hashes: {
+      if (frame.length < 49 || (id !== Id.hashes && frame.length !== 49)) throw new WireError('hash message has the wrong length')
+      const ref = { root: frame.subarray(1, 33), base: frame.readUInt32BE(33), index: frame.readUInt32BE(37), length: frame.readUInt32BE(41), proofs: frame.readUInt32BE(45) }
+      if (id === Id.hashes) {
+        if ((frame.length - 49) % 32 !== 0) throw new WireError('hashes message is not whole hashes')
+        return { type: 'hashes', ...ref, hashes: frame.subarray(49) }
+      }
+      return { type: id === Id.hashRequest ? 'hash-request' : 'hash-reject', ...ref }
+    }
     default:
       return { type: 'unknown', id }
   }
@@ -159,4 +177,16 @@ export function encodePieceHeader (index: number, begin: number, length: number)
 export function encodeExtended (id: number, payload: Uint8Array): Buffer {
   const h = header(2 + payload.length, Id.extended)
   return Buffer.concat([h, Buffer.from([id]), payload])
+}
+
+export function encodeHashRef (type: 'hash-request' | 'hash-reject', ref: HashRef): Buffer {
+  const buf = Buffer.alloc(53)
+  buf.writeUInt32BE(49, 0)
+  buf[4] = type === 'hash-request' ? Id.hashRequest : Id.hashReject
+  ref.root.copy(buf, 5)
+  buf.writeUInt32BE(ref.base, 37)
+  buf.writeUInt32BE(ref.index, 41)
+  buf.writeUInt32BE(ref.length, 45)
+  buf.writeUInt32BE(ref.proofs, 49)
+  return buf
 }

@@ -9,7 +9,7 @@ import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
 import {
   encodeBitfield, encodeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
-  KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, type BlockRef, type Handshake
+  KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, type BlockRef, type HashRef, type Handshake
 } from './messages.js'
 import { BLOCK_SIZE } from '../storage/layout.js'
 import {
@@ -35,6 +35,10 @@ export interface PeerEvents extends WritableEvents {
   pex: [PexMessage]
   // BEP 6: a request the peer will not serve.
   rejected: [BlockRef]
+  // BEP 52 hash transfer.
+  'hash-request': [HashRef]
+  hashes: [HashRef & { hashes: Buffer }]
+  'hash-reject': [HashRef]
   // Something the peer did wrong, and how bad (points); the swarm keeps score.
   offence: [string, number]
   // Outstanding requests went unanswered too long; they were cancelled.
@@ -55,6 +59,8 @@ export interface PeerOptions {
   pieceCount: number | null
   // Sent in our extension handshake.
   metadataSize?: () => number | undefined
+  // Advertise BEP 52 (v2) support.
+  v2?: boolean
   listenPort?: number
   onBlock: (peer: Peer, block: Block, done: () => void) => void
   requestTimeoutMs?: number
@@ -162,6 +168,7 @@ export class Peer extends Writable<PeerEvents> {
     const reserved = Buffer.alloc(8)
     reserved[RESERVED_EXTENDED.byte] |= RESERVED_EXTENDED.bit
     reserved[RESERVED_FAST.byte] |= RESERVED_FAST.bit
+    if (this.opts.v2) reserved[RESERVED_V2.byte] |= RESERVED_V2.bit
     this.send(encodeHandshake({ reserved, infoHash, peerId: this.opts.peerId }))
   }
 
@@ -173,6 +180,14 @@ export class Peer extends Writable<PeerEvents> {
 
   reject (ref: BlockRef): void {
     if (this.fast) this.send(encodeBlockRef('reject', ref))
+  }
+
+  hashRequest (ref: HashRef): void {
+    this.send(encodeHashRef('hash-request', ref))
+  }
+
+  hashReject (ref: HashRef): void {
+    this.send(encodeHashRef('hash-reject', ref))
   }
 
   sendMetadata (m: MetadataMessage): boolean {
@@ -292,6 +307,12 @@ export class Peer extends Writable<PeerEvents> {
       case 'request': this.emit('request', m); break
       case 'cancel': this.emit('cancel', m); break
       case 'extended': return cb(this.onExtended(m.id, m.payload))
+      case 'hash-request': case 'hash-reject': case 'hashes':
+        if (!this.opts.v2) return cb(new WireError(`${m.type} on a connection without v2`))
+        if (m.type === 'hashes') this.emit('hashes', m)
+        else if (m.type === 'hash-reject') this.emit('hash-reject', m)
+        else this.emit('hash-request', m)
+        break
       case 'have-all': case 'have-none': case 'reject': case 'suggest': case 'allowed-fast':
         if (!this.fast) return cb(new WireError(`${m.type} without the fast extension`))
         return cb(this.onFast(m))
