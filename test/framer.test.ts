@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Framer, type Frame } from '../lib/wire/framer.js'
 import {
-  encodeHandshake, encodeBlockRef, encodeIndex, encodePieceHeader, encodeSimple, encodeBitfield, encodeExtended, KEEP_ALIVE, decodeMessage
+  encodeHandshake, encodeBlockRef, encodeHashRef, encodeIndex, encodePieceHeader, encodeSimple, encodeBitfield, encodeExtended, KEEP_ALIVE, decodeMessage
 } from '../lib/wire/messages.js'
 
 const handshake = encodeHandshake({ reserved: Buffer.alloc(8), infoHash: Buffer.alloc(20, 1), peerId: Buffer.alloc(20, 2) })
@@ -67,4 +67,18 @@ t.test('messages with wrong payload lengths are refused', async (t) => {
   t.throws(() => decodeMessage(Buffer.from([1, 0])), { name: 'WireError' })
   t.throws(() => decodeMessage(Buffer.from([7, 0])), { name: 'WireError' })
   t.same(decodeMessage(Buffer.from([99, 1, 2])), { type: 'unknown', id: 99 })
+})
+
+t.test('BEP 52 hash messages round-trip and are length-checked', async (t) => {
+  const ref = { root: Buffer.alloc(32, 5), base: 1, index: 0, length: 4, proofs: 0 }
+  const req = encodeHashRef('hash-request', ref)
+  t.same(decodeMessage(req.subarray(4)), { type: 'hash-request', ...ref })
+  t.same(decodeMessage(encodeHashRef('hash-reject', ref).subarray(4)), { type: 'hash-reject', ...ref })
+  const hashes = Buffer.concat([req.subarray(4), Buffer.alloc(4 * 32, 9)])
+  hashes[0] = 22
+  const m = decodeMessage(hashes) as { type: string, hashes: Buffer }
+  t.equal(m.type, 'hashes')
+  t.equal(m.hashes.length, 128)
+  t.throws(() => decodeMessage(hashes.subarray(0, hashes.length - 1)), { name: 'WireError' })
+  t.throws(() => decodeMessage(req.subarray(4, 40)), { name: 'WireError' })
 })
