@@ -26,6 +26,8 @@ import { Pex } from './swarm/pex.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
+import type { HashRef } from './wire/messages.js'
+import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 
 export interface TorrentOptions {
   // Output directory (default: the current directory).
@@ -193,6 +195,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       this.choker.attach(peer)
       peer.sendBitfield(this.have)
       peer.on('metadata', (m) => { if (m.type === 'request') this.serveMetadata(peer, m.piece) })
+      peer.on('hash-request', (r) => this.serveHashes(peer, r))
       // Two seeds have nothing to trade.
       const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
       peer.on('bitfield', dropIfSeed)
@@ -348,6 +351,25 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const begin = piece * METADATA_PIECE
     if (begin >= raw.length) peer.sendMetadata({ type: 'reject', piece })
     else peer.sendMetadata({ type: 'data', piece, totalSize: raw.length, data: raw.subarray(begin, begin + METADATA_PIECE) })
+  }
+
+  // BEP 52: a whole-layer (or aligned part of a layer) request from our piece layers;
+  // anything needing proof hashes, or that we lack, is rejected.
+  private serveHashes (peer: Peer, r: HashRef): void {
+    const layer = this.meta.pieceLayers?.get(r.root.toString('hex'))
+    const base = Math.log2(this.meta.pieceLength / LEAF_SIZE)
+    const width = layer ? nextPow2(layer.length / 32) : 0
+    if (!layer || r.base !== base || r.proofs !== 0 || r.length === 0 || r.length > 512 || r.index % r.length !== 0 || r.index + r.length > width) {
+      peer.hashReject(r)
+      return
+    }
+    const out = Buffer.alloc(r.length * 32)
+    for (let k = 0; k < r.length; k++) {
+      const i = r.index + k
+      const h = i * 32 < layer.length ? layer.subarray(i * 32, i * 32 + 32) : padRoot(base)
+      h.copy(out, k * 32)
+    }
+    peer.sendHashes(r, out)
   }
 
   private onInvalid (index: number, from: Set<string>): void {

@@ -112,3 +112,20 @@ t.test('magnets: a hybrid magnet (btih + btmh); a v2-only magnet, piece layers f
   const saved = parseTorrent(await readFile(path.join(dir, 'out2', '.pears', `${m2.infoHash.toString('hex')}.torrent`)))
   t.same([...(saved.pieceLayers ?? [])], [...(m2.pieceLayers ?? [])], 'the fetched piece layers are the original ones')
 })
+
+t.test('libtorrent joins a v2-only torrent by magnet from a pears seeder: metadata and piece layers from pears', async (t) => {
+  const dir = t.testdir({ src: {}, lt: {} })
+  await makeContent(path.join(dir, 'src', 'vm'), [{ path: 'big.bin', size: 1 * MiB + 9 }, { path: 'small.bin', size: 100 }])
+  const torrent = path.join(dir, 'vm.torrent')
+  const made = await runPears(['create', path.join(dir, 'src', 'vm'), '-o', torrent, '--v2', '--piece-length', '32'])
+  t.equal(made.code, 0, made.stderr)
+  const meta = parseTorrent(await readFile(torrent))
+  const child = startPears(['seed', torrent, path.join(dir, 'src', 'vm')])
+  t.teardown(() => { child.kill('SIGINT') })
+  const port = await new Promise<number>((resolve) => {
+    let err = ''
+    child.stderr?.on('data', (c: Buffer) => { err += c.toString(); const m = /seeding on port (\d+)/.exec(err); if (m) resolve(Number(m[1])) })
+  })
+  await ltLeech({ torrent: `magnet:?xt=urn:btmh:1220${meta.infoHashV2?.toString('hex')}`, out: path.join(dir, 'lt'), peers: [{ host: '127.0.0.1', port }], timeoutS: 60 })
+  for (const f of ['big.bin', 'small.bin']) t.equal(await sha1File(path.join(dir, 'lt', 'vm', f)), await sha1File(path.join(dir, 'src', 'vm', f)), f)
+})

@@ -179,6 +179,13 @@ export function encodeExtended (id: number, payload: Uint8Array): Buffer {
   return Buffer.concat([h, Buffer.from([id]), payload])
 }
 
+export function encodeHashes (ref: HashRef, hashes: Buffer): Buffer {
+  const head = encodeHashRef('hash-request', ref)
+  head.writeUInt32BE(49 + hashes.length, 0)
+  head[4] = Id.hashes
+  return Buffer.concat([head, hashes])
+}
+
 export function encodeHashRef (type: 'hash-request' | 'hash-reject', ref: HashRef): Buffer {
   const buf = Buffer.alloc(53)
   buf.writeUInt32BE(49, 0)

@@ -9,7 +9,7 @@ import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
 import {
   encodeBitfield, encodeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
-  KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, type BlockRef, type HashRef, type Handshake
+  KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
 } from './messages.js'
 import { BLOCK_SIZE } from '../storage/layout.js'
 import {
@@ -190,6 +190,10 @@ export class Peer extends Writable<PeerEvents> {
     this.send(encodeHashRef('hash-reject', ref))
   }
 
+  sendHashes (ref: HashRef, hashes: Buffer): void {
+    this.send(encodeHashes(ref, hashes))
+  }
+
   sendMetadata (m: MetadataMessage): boolean {
     const id = this.ext?.ids.ut_metadata
     if (!id) return false
@@ -308,7 +312,6 @@ export class Peer extends Writable<PeerEvents> {
       case 'cancel': this.emit('cancel', m); break
       case 'extended': return cb(this.onExtended(m.id, m.payload))
       case 'hash-request': case 'hash-reject': case 'hashes':
-        if (!this.opts.v2) return cb(new WireError(`${m.type} on a connection without v2`))
         if (m.type === 'hashes') this.emit('hashes', m)
         else if (m.type === 'hash-reject') this.emit('hash-reject', m)
         else this.emit('hash-request', m)

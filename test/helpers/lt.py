@@ -168,8 +168,12 @@ def cmd_seed(a):
 
 def cmd_leech(a):
     ses = session()
-    params = lt.add_torrent_params()
-    params.ti = lt.torrent_info(a.torrent)
+    if a.torrent.startswith('magnet:'):
+        # Metadata (and, for v2, piece layers) must then come from the peers.
+        params = lt.parse_magnet_uri(a.torrent)
+    else:
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(a.torrent)
     params.save_path = a.out
     h = ses.add_torrent(params)
     for p in a.peer:
