@@ -1,33 +1,18 @@
 // Issue 4: pears as a full member of the swarm — it seeds to libtorrent, aria2 and
 // itself, resumes after SIGKILL without trusting unverified data, and makes torrents
 // libtorrent accepts.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { open as openFile, readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { startLtSeeder, ltLeech, sha1File, makeContent } from './helpers/libtorrent.js'
 import { startOpentracker, freePort } from './helpers/opentracker.js'
-import { runPears, startPears, finished } from './helpers/cli.js'
+import { runPears, startPears, finished, pearsSeed } from './helpers/cli.js'
 import { makeTorrent, withTrackers, waitForPeers, MiB } from './helpers/swarm.js'
 import { parseTorrent } from '../lib/metainfo.js'
 
 const exec = promisify(execFile)
-
-// Starts `pears seed` and resolves with its listen port once it is serving.
-async function pearsSeed (t: Test, torrent: string, content: string): Promise<number> {
-  const child = startPears(['seed', torrent, content])
-  t.teardown(() => { child.kill('SIGINT') })
-  return new Promise((resolve, reject) => {
-    let err = ''
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString()
-      const m = /seeding on port (\d+)/.exec(err)
-      if (m) resolve(Number(m[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`pears seed exited ${code}: ${err}`)))
-  })
-}
 
 t.test('libtorrent downloads single- and multi-file torrents from a pears seeder', async (t) => {
   const dir = t.testdir({ lt1: {}, lt2: {} })

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { existsSync } from 'node:fs'
 import { cp, open as openFile, readFile } from 'node:fs/promises'
 import { ltCreate, ltLeech, makeContent, sha1File, startLtSeeder } from './helpers/libtorrent.js'
-import { runPears, startPears } from './helpers/cli.js'
+import { runPears, pearsSeed } from './helpers/cli.js'
 import { MiB } from './helpers/swarm.js'
 import { parseTorrent } from '../lib/metainfo.js'
 import { Torrent } from '../lib/torrent.js'
@@ -74,12 +74,7 @@ for (const kind of ['v2', 'hybrid'] as const) {
     const torrent = path.join(dir, 'share.torrent')
     const made = await runPears(['create', path.join(dir, 'src', 'share'), '-o', torrent, `--${kind}`, '--piece-length', '32'])
     t.equal(made.code, 0, made.stderr)
-    const child = startPears(['seed', torrent, path.join(dir, 'src', 'share')])
-    t.teardown(() => { child.kill('SIGINT') })
-    const port = await new Promise<number>((resolve) => {
-      let err = ''
-      child.stderr?.on('data', (c: Buffer) => { err += c.toString(); const m = /seeding on port (\d+)/.exec(err); if (m) resolve(Number(m[1])) })
-    })
+    const port = await pearsSeed(t, torrent, path.join(dir, 'src', 'share'))
     await ltLeech({ torrent, out: path.join(dir, 'lt'), peers: [{ host: '127.0.0.1', port }], timeoutS: 60 })
     for (const f of FILES) t.equal(await sha1File(path.join(dir, 'lt', 'share', f.path)), await sha1File(path.join(dir, 'src', 'share', f.path)), f.path)
   })
@@ -120,12 +115,7 @@ t.test('libtorrent joins a v2-only torrent by magnet from a pears seeder: metada
   const made = await runPears(['create', path.join(dir, 'src', 'vm'), '-o', torrent, '--v2', '--piece-length', '32'])
   t.equal(made.code, 0, made.stderr)
   const meta = parseTorrent(await readFile(torrent))
-  const child = startPears(['seed', torrent, path.join(dir, 'src', 'vm')])
-  t.teardown(() => { child.kill('SIGINT') })
-  const port = await new Promise<number>((resolve) => {
-    let err = ''
-    child.stderr?.on('data', (c: Buffer) => { err += c.toString(); const m = /seeding on port (\d+)/.exec(err); if (m) resolve(Number(m[1])) })
-  })
+  const port = await pearsSeed(t, torrent, path.join(dir, 'src', 'vm'))
   await ltLeech({ torrent: `magnet:?xt=urn:btmh:1220${meta.infoHashV2?.toString('hex')}`, out: path.join(dir, 'lt'), peers: [{ host: '127.0.0.1', port }], timeoutS: 60 })
   for (const f of ['big.bin', 'small.bin']) t.equal(await sha1File(path.join(dir, 'lt', 'vm', f)), await sha1File(path.join(dir, 'src', 'vm', f)), f)
 })

@@ -28,3 +28,18 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
   child.stdin?.end(opts.stdin)
   return done
 }
+
+// Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string): Promise<number> {
+  const child = startPears(['seed', torrent, content])
+  t.teardown(() => { child.kill('SIGINT') })
+  return new Promise((resolve, reject) => {
+    let err = ''
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c.toString()
+      const m = /seeding on port (\d+)/.exec(err)
+      if (m) resolve(Number(m[1]))
+    })
+    child.once('exit', (code) => reject(new Error(`pears seed exited ${code}: ${err}`)))
+  })
+}
