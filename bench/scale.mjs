@@ -70,7 +70,8 @@ if (process.argv.includes('--seeders')) {
   console.log(JSON.stringify({
     sizeMiB, peers, connectedPeersMax: maxPeers, ok, seconds: secs, mbps: +(bytes / 1e6 / secs).toFixed(1),
     peakRssMiB: +(Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024).toFixed(1),
-    loopDelayMaxMs: summary.loopDelayMaxMs
+    loopDelayMaxMs: summary.loopDelayMaxMs,
+    loopDelayP99Ms: summary.loopDelayP99Ms
   }))
   process.exitCode = ok ? 0 : 1
 }

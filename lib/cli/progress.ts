@@ -24,7 +24,8 @@ const loop = monitorEventLoopDelay({ resolution: 10 })
 
 function json (t: Torrent, type: string, extra: Record<string, unknown> = {}): string {
   const loopDelayMaxMs = Math.round(loop.max / 1e6)
-  return JSON.stringify({ type, time: Date.now(), name: t.meta.name, ...t.progress, loopDelayMaxMs, ...extra }) + '\n'
+  const loopDelayP99Ms = Math.round(loop.percentile(99) / 1e6)
+  return JSON.stringify({ type, time: Date.now(), name: t.meta.name, ...t.progress, loopDelayMaxMs, loopDelayP99Ms, ...extra }) + '\n'
 }
 
 export interface Reporter {
