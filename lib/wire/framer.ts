@@ -20,7 +20,7 @@ export class Framer extends Transform {
   private onFrame: (buf: Buffer) => void = this.onHandshake
 
   constructor (private readonly maxFrame: number) {
-    super({ byteLength: frameBytes, highWaterMark: 256 * 1024 })
+    super({ byteLength: frameBytes, highWaterMark: 64 * 1024 })
   }
 
   _transform (chunk: unknown, cb: (err: Error | null, mapped?: unknown) => void): void {

@@ -112,7 +112,7 @@ export class Peer extends Writable<PeerEvents> {
   private readonly timer: NodeJS.Timeout
 
   constructor (opts: PeerOptions) {
-    super({ byteLength: () => 1, highWaterMark: 16 })
+    super({ byteLength: () => 1, highWaterMark: 4 })
     this.opts = opts
     this.socket = opts.socket
     this.address = opts.address
