@@ -73,3 +73,13 @@ t.test('an HTTP reply may mix compact, dictionary and peers6 lists', async (t) =
   t.same(parseHttpResponse(encode({ interval: 5, peers: 7 })).peers, [], 'peers of the wrong type is no peers')
   t.same(parseHttpResponse(encode({})).interval, 1800, 'a missing interval defaults to 30 min')
 })
+
+t.test('one spelling per peer address', async (t) => {
+  const { addrKey } = await import('../lib/swarm/swarm.js')
+  t.equal(addrKey('0:0:0:0:0:0:0:1', 6881), '[::1]:6881')
+  t.equal(addrKey('::1', 6881), '[::1]:6881')
+  t.equal(addrKey('::ffff:127.0.0.1', 5), '127.0.0.1:5')
+  t.equal(addrKey('2001:db8:0:0:0:0:0:1', 1), '[2001:db8::1]:1')
+  t.equal(addrKey('10.0.0.1', 2), '10.0.0.1:2')
+  t.equal(addrKey('not:an:address:zz', 3), '[not:an:address:zz]:3')
+})
