@@ -6,6 +6,7 @@ import { createCipheriv, createHash } from 'node:crypto'
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
 import os from 'node:os'
+import { Writable } from 'node:stream'
 import path from 'node:path'
 import { createTorrent } from '../create.js'
 import { parseTorrent, type Metainfo } from '../metainfo.js'
@@ -50,16 +51,12 @@ async function streamCheck (meta: Metainfo, seeders: Torrent[], src: string): Pr
   const started = Date.now()
   let bytes = 0
   try {
-    await toStdout(streamer, 0, meta.length - 1, {
-      write: (chunk: Buffer) => {
-        got.update(chunk)
-        bytes += chunk.length
-        return piped ? process.stdout.write(chunk) : true
-      },
-      once: (ev: string, fn: () => void) => process.stdout.once(ev, fn),
-      on: (ev: string, fn: (err: Error) => void) => process.stdout.on(ev, fn),
-      removeListener: (ev: string, fn: (err: Error) => void) => process.stdout.removeListener(ev, fn)
-    } as unknown as NodeJS.WritableStream)
+    // On a terminal the bytes are only hashed, not printed.
+    const out = piped ? process.stdout : new Writable({ write: (_chunk, _enc, cb) => cb() })
+    await toStdout(streamer, 0, meta.length - 1, out, (chunk) => {
+      got.update(chunk)
+      bytes += chunk.length
+    })
   } finally {
     await streamer.destroy()
   }

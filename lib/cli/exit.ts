@@ -1,4 +1,6 @@
-// Documented exit codes, and the one error type the CLI prints without a stack.
+// Documented exit codes, the one error type the CLI prints without a stack, and the
+// mapping of filesystem failures (the user's environment, not our bug) onto it.
+import { StorageError } from '../storage/files.js'
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -11,4 +13,14 @@ export const EXIT = {
 
 export class UserError extends Error {
   constructor (message: string, readonly code: number) { super(message) }
+}
+
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EPERM', 'ENOTDIR', 'EISDIR'])
+
+export function storageError (err: unknown): UserError | null {
+  if (!(err instanceof Error)) return null
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  if (!(err instanceof StorageError) && !STORAGE_CODES.has(code)) return null
+  const what = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
+  return new UserError(`${what}: ${err.message}`, EXIT.storage)
 }

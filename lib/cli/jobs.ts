@@ -13,7 +13,8 @@ const CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ECONNRESET'])
 
 // Resolves when the range is written, or quietly when the reader goes away
 // (`pears x | head -c 10`): a closed stdout is the consumer's choice, not an error.
-export async function toStdout (t: Torrent, start: number, end: number, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+// `tap` sees every chunk before it is written (the demo hashes the stream with it).
+export async function toStdout (t: Torrent, start: number, end: number, out: NodeJS.WritableStream = process.stdout, tap?: (chunk: Buffer) => void): Promise<void> {
   const source = t.createReadStream({ start, end })
   let gone: Error | null = null
   let wake = (): void => {}
@@ -22,6 +23,7 @@ export async function toStdout (t: Torrent, start: number, end: number, out: Nod
   try {
     for await (const chunk of source) {
       if (gone) break
+      tap?.(chunk as Buffer)
       if (!out.write(chunk as Buffer)) await new Promise<void>((resolve) => { wake = resolve; out.once('drain', resolve) })
       if (gone) break
     }

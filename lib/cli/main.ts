@@ -8,11 +8,10 @@ import { isMagnet, parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 import type { PeerAddress } from '../tracker/types.js'
 import type { Dht } from '../swarm/dht.js'
-import { StorageError } from '../storage/files.js'
 import { Torrent, type TorrentOptions } from '../torrent.js'
 import { createTorrent } from '../create.js'
 import { demo } from './demo.js'
-import { EXIT, UserError } from './exit.js'
+import { EXIT, UserError, storageError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
 import { supervise } from './supervise.js'
 import { selection } from './selection.js'
@@ -300,13 +299,6 @@ function parseHostPort (s: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) }
 }
 
-// Filesystem failures (no space, not writable) are the user's environment, not our bug.
 function asUserError (err: unknown): UserError | null {
-  if (err instanceof UserError) return err
-  if (err instanceof StorageError) return new UserError(err.message, EXIT.storage)
-  const code = (err as NodeJS.ErrnoException | null)?.code
-  if (code && ['ENOSPC', 'EACCES', 'EROFS', 'EPERM', 'ENOTDIR', 'EISDIR', 'EDQUOT'].includes(code)) {
-    return new UserError(`storage error: ${(err as Error).message}`, EXIT.storage)
-  }
-  return null
+  return err instanceof UserError ? err : storageError(err)
 }

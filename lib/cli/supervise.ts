@@ -2,7 +2,7 @@
 // a storage error, SIGINT/SIGTERM, or when no peer has been reachable for too long.
 // The torrent is always destroyed (sockets and files closed) before returning.
 import type { Torrent } from '../torrent.js'
-import { EXIT, UserError } from './exit.js'
+import { EXIT, UserError, storageError } from './exit.js'
 import { formatBytes, report, type ProgressMode } from './progress.js'
 
 export interface SuperviseOptions {
@@ -28,7 +28,8 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
         reject(new UserError(`no peers reachable after ${Math.round(opts.peerTimeoutMs / 1000)} s`, EXIT.noPeers))
       }
     }, 500)
-    t.once('error', (err) => reject(storageError(err)))
+    // The torrent's errors come from its storage.
+    t.once('error', (err) => reject(storageError(err) ?? new UserError(`storage error: ${err.message}`, EXIT.storage)))
     stop = () => opts.interruptIsDone ? interrupted() : reject(new UserError('interrupted', EXIT.interrupted))
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
@@ -48,10 +49,4 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
     failure.catch(() => {})
     await t.destroy()
   }
-}
-
-export function storageError (err: Error): UserError {
-  const code = (err as NodeJS.ErrnoException).code
-  const what = code === 'ENOSPC' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
-  return new UserError(`${what}: ${err.message}`, EXIT.storage)
 }
