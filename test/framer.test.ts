@@ -82,3 +82,14 @@ t.test('BEP 52 hash messages round-trip and are length-checked', async (t) => {
   t.throws(() => decodeMessage(hashes.subarray(0, hashes.length - 1)), { name: 'WireError' })
   t.throws(() => decodeMessage(req.subarray(4, 40)), { name: 'WireError' })
 })
+
+t.test('socket chunks count by their length: a stalled consumer pushes back after about 64 KiB', async (t) => {
+  const framer = new Framer(1 << 20)
+  framer.write(handshake)
+  // Nobody reads the frames: each 16 KiB block frame stays queued.
+  const frame = Buffer.concat([encodePieceHeader(0, 0, 16384), Buffer.alloc(16384)])
+  let accepted = 0
+  while (framer.write(frame) && accepted < 1000) accepted++
+  t.ok(accepted < 16, `write() said stop after ${accepted} chunks of 16 KiB`)
+  framer.destroy()
+})

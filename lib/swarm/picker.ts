@@ -35,6 +35,9 @@ export class Picker {
   private readonly wanted: Bitfield
   // Piece indexes to fetch first, in order (streaming deadlines).
   private urgent: number[] = []
+  // Sequential mode: no candidate lies below this piece (a piece stops being a candidate
+  // for good, except through select() and abandon(), which rewind it).
+  private lowest = 0
 
   // Sequential mode fetches the lowest missing piece first (a bounded stream window).
   constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly sequential = false) {
@@ -47,6 +50,7 @@ export class Picker {
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
   select (ranges: [number, number][]): void {
     this.unstarted = 0
+    this.lowest = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
       if (ranges.some(([first, last]) => i >= first && i < last)) this.wanted.set(i)
       else this.wanted.clear(i)
@@ -128,6 +132,7 @@ export class Picker {
   abandon (): void {
     this.active.clear()
     this.activeBytes = 0
+    this.lowest = 0
   }
 
   // The piece failed its hash check: fetch every block again.
@@ -204,7 +209,8 @@ export class Picker {
     if (this.unstarted === 0) return -1
     const count = this.layout.pieceCount
     if (this.sequential) {
-      for (let i = 0; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
+      while (this.lowest < count && !this.isCandidate(this.lowest)) this.lowest++
+      for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
       return -1
     }
     const offset = Math.floor(Math.random() * count)

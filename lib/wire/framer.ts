@@ -20,7 +20,10 @@ export class Framer extends Transform {
   private onFrame: (buf: Buffer) => void = this.onHandshake
 
   constructor (private readonly maxFrame: number) {
-    super({ byteLength: frameBytes, highWaterMark: 64 * 1024 })
+    // Only the readable side holds frames; the writable side holds socket chunks, counted
+    // by their real length (as frames they would count 64 bytes each, and a stalled
+    // pipeline would queue a thousand chunks before the socket paused).
+    super({ byteLengthReadable: frameBytes, highWaterMark: 64 * 1024 })
   }
 
   _transform (chunk: unknown, cb: (err: Error | null, mapped?: unknown) => void): void {
