@@ -161,7 +161,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       this.picker.select(ranges)
     }
     // Pieces handed to a memory-window reader stay referenced by it, so only disk recycles.
-    const pool = memory ? null : new PiecePool(meta.pieceLength, 8)
+    const pool = memory ? null : new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), pool)
     this.sink = pool ? new PieceWriter(store, meta.pieceLength, pool) : new MemoryWindow()
     this.assembler.pipe(this.sink)

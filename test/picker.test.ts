@@ -108,3 +108,12 @@ t.test('sequential mode takes the lowest missing piece the peer has, and starts 
   a.requested.clear()
   t.same([...new Set(pick(picker, a, 8).map((r) => r.index))], [3, 4], 'abandoned piece 3 is offered again')
 })
+
+t.test('among equally rare pieces, each new piece follows the one started before it', async (t) => {
+  const { picker } = setup(8)
+  const a = peer(8, [0, 1, 2, 3, 4, 5, 6, 7])
+  picker.addPeer(a.bitfield)
+  const order = [...new Set(pick(picker, a, 8 * 4).map((r) => r.index))]
+  t.equal(order.length, 8)
+  for (let k = 1; k < 8; k++) t.equal(order[k], (order[k - 1] + 1) % 8, `piece ${order[k]} follows ${order[k - 1]}`)
+})

@@ -12,7 +12,8 @@ export class PiecePool {
 
   // The caller must hold no other reference to `buf` (nor views of it).
   put (buf: Buffer): void {
-    if (this.free.length < this.max && buf.buffer.byteLength >= this.pieceLength) {
+    // Only whole allocations of ours: a view into a shared slab is not ours to reuse.
+    if (this.free.length < this.max && buf.byteOffset === 0 && buf.buffer.byteLength >= this.pieceLength) {
       this.free.push(Buffer.from(buf.buffer, buf.byteOffset, this.pieceLength))
     }
   }

@@ -38,6 +38,8 @@ export class Picker {
   // Sequential mode: no candidate lies below this piece (a piece stops being a candidate
   // for good, except through select() and abandon(), which rewind it).
   private lowest = 0
+  // Where the rarest-first scan starts: after the piece started last.
+  private cursor: number
 
   // Sequential mode fetches the lowest missing piece first (a bounded stream window).
   constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly sequential = false) {
@@ -45,6 +47,7 @@ export class Picker {
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
     this.unstarted = layout.pieceCount - have.count
+    this.cursor = Math.floor(Math.random() * layout.pieceCount)
   }
 
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
@@ -203,8 +206,9 @@ export class Picker {
     while (a.firstFree < a.blocks && (a.requested[a.firstFree] !== 0 || a.received[a.firstFree] !== 0)) a.firstFree++
   }
 
-  // Rarest wanted piece the peer has (lowest in sequential mode); the scan starts at a
-  // random point to spread ties.
+  // Rarest wanted piece the peer has (lowest in sequential mode). Ties go to the piece
+  // after the last one started: runs of adjacent pieces make large contiguous writes,
+  // and the random first start still spreads leechers of one swarm over the torrent.
   private nextPiece (peer: PickerPeer): number {
     if (this.unstarted === 0) return -1
     const count = this.layout.pieceCount
@@ -213,7 +217,7 @@ export class Picker {
       for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
       return -1
     }
-    const offset = Math.floor(Math.random() * count)
+    const offset = this.cursor
     let best = -1
     let bestAvail = Infinity
     for (let k = 0; k < count; k++) {
@@ -226,6 +230,7 @@ export class Picker {
         if (avail <= 1) break
       }
     }
+    if (best >= 0) this.cursor = (best + 1) % count
     return best
   }
 

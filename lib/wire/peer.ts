@@ -151,8 +151,20 @@ export class Peer extends Writable<PeerEvents> {
   // How many requests to keep in flight: the bandwidth-delay product at about
   // half a second of this peer's rate, floored high enough for loopback.
   get window (): number {
+    this.sampleRate(Date.now())
     const bdp = Math.ceil((this.rate * 0.5) / BLOCK_SIZE)
     return Math.min(this.reqq, Math.max(MIN_WINDOW, bdp))
+  }
+
+  // The rate, smoothed over about a second and sampled at most every quarter second:
+  // the window opens within the first second of a fast transfer, not after several ticks.
+  private sampleRate (now: number): void {
+    const ms = now - this.rateAt
+    if (ms < 250) return
+    const weight = Math.min(1, ms / 1000)
+    this.rate = this.rate * (1 - weight) + (this.rateBytes * 1000 / ms) * weight
+    this.rateBytes = 0
+    this.rateAt = now
   }
 
   hasRequested (index: number, begin: number): boolean {
@@ -209,8 +221,10 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   // Haves are queued and sent together once the current burst of work is done: one
-  // write instead of one per piece.
+  // write instead of one per piece. A peer that has the piece is not told (libtorrent's
+  // send_redundant_have off): to a seed that would be one message per piece for nothing.
   have (index: number): void {
+    if (this.bitfield.get(index)) return
     if (this.pendingHaves.length === 0) setImmediate(() => this.flushHaves())
     this.pendingHaves.push(index)
   }
@@ -398,10 +412,7 @@ export class Peer extends Writable<PeerEvents> {
 
   private tick (): void {
     const now = Date.now()
-    const dt = (now - this.rateAt) / 1000
-    this.rate = this.rate * 0.5 + (this.rateBytes / dt) * 0.5
-    this.rateBytes = 0
-    this.rateAt = now
+    this.sampleRate(now)
     this.messagesThisTick = 0
     if (now - this.lastReceived > (this.opts.idleTimeoutMs ?? 150_000)) {
       this.destroy(new WireError('peer idle too long'))
