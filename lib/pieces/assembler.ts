@@ -1,7 +1,7 @@
 // Blocks (from every peer) → verified pieces. Each piece's blocks are copied into one
-// buffer and hashed incrementally as the contiguous prefix grows, so a big piece never
-// blocks the event loop in one go. A piece is emitted only after its SHA-1 matched;
-// a mismatch is reported with the peers that contributed to it.
+// buffer and hashed incrementally as the contiguous prefix grows, 256 KiB at a time, so
+// a big piece never blocks the event loop in one go. A piece is emitted only after its
+// hash matched; a mismatch is reported with the peers that contributed to it.
 import { Transform, type TransformEvents } from 'streamx'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { Block } from '../wire/peer.js'
@@ -29,7 +29,10 @@ interface Partial {
   got: Uint8Array
   count: number
   from: Set<string>
+  lastFrom: string
 }
+
+const HASH_STEP = 256 * 1024
 
 export function pieceBytes (p: unknown): number {
   return (p as { data: Buffer }).data.length
@@ -50,15 +53,25 @@ export class Assembler extends Transform<AssemblerEvents> {
       block.data.copy(p.data, block.begin)
       p.got[b] = 1
       p.count++
-      p.from.add(block.from)
-      while (p.hashed < p.got.length && p.got[p.hashed] === 1) {
-        const start = p.hashed * BLOCK_SIZE
-        p.check.update(p.data.subarray(start, start + BLOCK_SIZE))
-        p.hashed++
+      if (block.from !== p.lastFrom) {
+        p.lastFrom = block.from
+        p.from.add(block.from)
       }
+      this.hashPrefix(p)
     }
     if (p.count === p.got.length) this.finish(block.index, p)
     cb(null)
+  }
+
+  // Hashes the contiguous prefix that arrived, in steps of HASH_STEP (or the rest of the
+  // piece): few calls per piece, and never a long one.
+  private hashPrefix (p: Partial): void {
+    let end = p.hashed
+    while (end < p.got.length && p.got[end] === 1 && (end - p.hashed) * BLOCK_SIZE < HASH_STEP) end++
+    if (end === p.hashed || (end < p.got.length && (end - p.hashed) * BLOCK_SIZE < HASH_STEP)) return
+    p.check.update(p.data.subarray(p.hashed * BLOCK_SIZE, end * BLOCK_SIZE))
+    p.hashed = end
+    if (end < p.got.length && p.got[end] === 1) this.hashPrefix(p)
   }
 
   // Drops partly assembled pieces: nobody wants them any more.
@@ -74,7 +87,8 @@ export class Assembler extends Transform<AssemblerEvents> {
       hashed: 0,
       got: new Uint8Array(this.layout.blockCount(index)),
       count: 0,
-      from: new Set()
+      from: new Set(),
+      lastFrom: ''
     }
     for (const b of this.layout.padBlocks(index)) {
       p.data.fill(0, b * BLOCK_SIZE, b * BLOCK_SIZE + this.layout.blockSize(index, b))

@@ -29,6 +29,9 @@ interface Active {
 export class Picker {
   private readonly availability: Uint32Array
   private readonly active = new Map<number, Active>()
+  // Started pieces with a block nobody has been asked for: all that pick() must visit
+  // before starting new pieces (most of the time it is empty).
+  private readonly open = new Set<Active>()
   private activeBytes = 0
   // Missing pieces that are wanted and not started.
   private unstarted: number
@@ -99,11 +102,11 @@ export class Picker {
       const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i) : undefined)
       if (a) this.fill(a, out, n)
     }
-    for (const a of this.active.values()) {
+    for (const a of this.open) {
       if (out.length >= n) return out
       if (peer.bitfield.get(a.index)) this.fill(a, out, n)
     }
-    while (out.length < n) {
+    while (out.length < n && this.activeBytes < this.maxActiveBytes) {
       const i = this.nextPiece(peer)
       if (i < 0 || !this.hasRoom(i, false)) break
       this.fill(this.start(i), out, n)
@@ -112,14 +115,15 @@ export class Picker {
     return out
   }
 
-  // First arrival of a block → true. Duplicates (endgame) and strays → false.
-  received (index: number, begin: number): boolean {
+  // First arrival of a block → 'only', or 'raced' when other peers were asked for it too
+  // (endgame). Duplicates and strays → false.
+  received (index: number, begin: number): false | 'only' | 'raced' {
     const a = this.active.get(index)
     const b = begin / BLOCK_SIZE
     if (!a || a.received[b] === 1) return false
     a.received[b] = 1
     a.receivedCount++
-    return true
+    return a.requested[b] > 1 ? 'raced' : 'only'
   }
 
   // A request that will not be answered (choke, timeout, disconnect).
@@ -128,12 +132,16 @@ export class Picker {
     const b = ref.begin / BLOCK_SIZE
     if (!a || a.received[b] === 1 || a.requested[b] === 0) return
     a.requested[b]--
-    if (a.requested[b] === 0 && b < a.firstFree) a.firstFree = b
+    if (a.requested[b] === 0 && b < a.firstFree) {
+      a.firstFree = b
+      this.open.add(a)
+    }
   }
 
   // Forget every started piece (a stream-only torrent whose reader left).
   abandon (): void {
     this.active.clear()
+    this.open.clear()
     this.activeBytes = 0
     this.lowest = 0
   }
@@ -146,6 +154,7 @@ export class Picker {
     a.received.fill(0)
     a.receivedCount = 0
     a.firstFree = 0
+    this.open.add(a)
     this.markPadding(a)
   }
 
@@ -162,6 +171,7 @@ export class Picker {
     const a = this.active.get(index)
     if (a) {
       this.active.delete(index)
+      this.open.delete(a)
       this.activeBytes -= a.size
     } else if (this.isCandidate(index)) {
       this.unstarted--
@@ -192,6 +202,7 @@ export class Picker {
     }
     this.markPadding(a)
     this.active.set(i, a)
+    this.open.add(a)
     this.activeBytes += a.size
     this.unstarted--
     return a
@@ -204,6 +215,7 @@ export class Picker {
       out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
     }
     while (a.firstFree < a.blocks && (a.requested[a.firstFree] !== 0 || a.received[a.firstFree] !== 0)) a.firstFree++
+    if (a.firstFree === a.blocks) this.open.delete(a)
   }
 
   // Rarest wanted piece the peer has (lowest in sequential mode). Ties go to the piece

@@ -37,8 +37,9 @@ export class Scheduler {
 
   // A block arrived: false means another peer already delivered it (endgame).
   accept (peer: Peer, index: number, begin: number, length: number): boolean {
-    if (!this.picker.received(index, begin)) return false
-    // In endgame others may be fetching the same block: call them off.
+    const first = this.picker.received(index, begin)
+    if (first !== 'raced') return first === 'only'
+    // In endgame others are fetching the same block: call them off.
     for (const other of this.peers) {
       if (other !== peer && other.hasRequested(index, begin)) other.cancel({ index, begin, length })
     }

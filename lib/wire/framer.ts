@@ -15,6 +15,8 @@ export function frameBytes (f: unknown): number {
 
 export class Framer extends Transform {
   private chunks: Buffer[] = []
+  // Bytes of chunks[0] already taken.
+  private offset = 0
   private buffered = 0
   private need = HANDSHAKE_LENGTH
   private onFrame: (buf: Buffer) => void = this.onHandshake
@@ -38,29 +40,33 @@ export class Framer extends Transform {
     cb(null)
   }
 
-  // Removes exactly n bytes from the front of the chunk list.
+  // Removes exactly n bytes from the front of the chunk list: a view when one chunk
+  // holds them (the usual case), else a copy joined once.
   private take (n: number): Buffer {
     this.buffered -= n
     const first = this.chunks[0]
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n)
-      return first.subarray(0, n)
-    }
-    if (first.length === n) {
-      this.chunks.shift()
-      return first
+    if (first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n)
+      this.consume(first, n)
+      return out
     }
     const out = Buffer.allocUnsafe(n)
-    let off = 0
-    while (off < n) {
+    for (let off = 0; off < n;) {
       const c = this.chunks[0]
-      const k = Math.min(c.length, n - off)
-      c.copy(out, off, 0, k)
+      const k = Math.min(c.length - this.offset, n - off)
+      c.copy(out, off, this.offset, this.offset + k)
       off += k
-      if (k === c.length) this.chunks.shift()
-      else this.chunks[0] = c.subarray(k)
+      this.consume(c, k)
     }
     return out
+  }
+
+  private consume (chunk: Buffer, n: number): void {
+    this.offset += n
+    if (this.offset === chunk.length) {
+      this.chunks.shift()
+      this.offset = 0
+    }
   }
 
   private onHandshake (buf: Buffer): void {

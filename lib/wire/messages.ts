@@ -156,12 +156,17 @@ export function encodeBitfield (bits: Uint8Array): Buffer {
 
 export function encodeBlockRef (type: 'request' | 'cancel' | 'reject', ref: BlockRef): Buffer {
   const buf = Buffer.allocUnsafe(17)
-  buf.writeUInt32BE(13, 0)
-  buf[4] = type === 'request' ? Id.request : type === 'cancel' ? Id.cancel : Id.reject
-  buf.writeUInt32BE(ref.index, 5)
-  buf.writeUInt32BE(ref.begin, 9)
-  buf.writeUInt32BE(ref.length, 13)
+  writeBlockRef(buf, 0, type, ref)
   return buf
+}
+
+// Encodes into `buf` at `offset` (17 bytes): many requests share one buffer.
+export function writeBlockRef (buf: Buffer, offset: number, type: 'request' | 'cancel' | 'reject', ref: BlockRef): void {
+  buf.writeUInt32BE(13, offset)
+  buf[offset + 4] = type === 'request' ? Id.request : type === 'cancel' ? Id.cancel : Id.reject
+  buf.writeUInt32BE(ref.index, offset + 5)
+  buf.writeUInt32BE(ref.begin, offset + 9)
+  buf.writeUInt32BE(ref.length, offset + 13)
 }
 
 // Only the 13-byte header: the block itself is written after it without copying.
