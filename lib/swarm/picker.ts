@@ -96,6 +96,9 @@ export class Picker {
 
   pick (peer: PickerPeer, n: number): BlockRef[] {
     const out: BlockRef[] = []
+    // The usual case while downstream is busy: every started piece is fully requested
+    // and no piece, urgent or not, fits in the budget.
+    if (this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
     for (const i of this.urgent) {
       if (out.length >= n) return out
       if (!peer.bitfield.get(i) || !this.isWanted(i)) continue
