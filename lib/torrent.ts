@@ -124,6 +124,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly store: FileStore
   private readonly picker: Picker
   private readonly assembler: Assembler
+  private readonly pool: PiecePool
   private readonly sink: PieceSink
   private readonly swarm: Swarm
   private readonly scheduler: Scheduler
@@ -160,10 +161,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
       this.picker.select(ranges)
     }
-    // Pieces handed to a memory-window reader stay referenced by it, so only disk recycles.
-    const pool = memory ? null : new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
-    this.assembler = new Assembler(layout, verifierFor(meta, layout), pool)
-    this.sink = pool ? new PieceWriter(store, meta.pieceLength, pool) : new MemoryWindow()
+    this.pool = new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
+    this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
+    this.sink = memory ? new MemoryWindow() : new PieceWriter(store, meta.pieceLength, this.pool)
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))
@@ -280,6 +280,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       }
     }
     this.updateDeadlines()
+  }
+
+  // Hands back a chunk of a read stream that is fully consumed (written out, nothing
+  // else holds it): its memory becomes the next piece instead of garbage. Optional.
+  recycle (chunk: Buffer): void {
+    this.pool.put(chunk)
   }
 
   addPeers (peers: PeerAddress[]): void {

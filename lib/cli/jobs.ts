@@ -14,6 +14,7 @@ const CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ECONNRESET'])
 // Resolves when the range is written, or quietly when the reader goes away
 // (`pears x | head -c 10`): a closed stdout is the consumer's choice, not an error.
 // `tap` sees every chunk before it is written (the demo hashes the stream with it).
+// A written chunk is handed back to the torrent, whose next piece reuses its memory.
 export async function toStdout (t: Torrent, start: number, end: number, out: NodeJS.WritableStream = process.stdout, tap?: (chunk: Buffer) => void): Promise<void> {
   const source = t.createReadStream({ start, end })
   let gone: Error | null = null
@@ -23,8 +24,10 @@ export async function toStdout (t: Torrent, start: number, end: number, out: Nod
   try {
     for await (const chunk of source) {
       if (gone) break
-      tap?.(chunk as Buffer)
-      if (!out.write(chunk as Buffer)) await new Promise<void>((resolve) => { wake = resolve; out.once('drain', resolve) })
+      const buf = chunk as Buffer
+      tap?.(buf)
+      const more = out.write(buf, (err) => { if (!err) t.recycle(buf) })
+      if (!more) await new Promise<void>((resolve) => { wake = resolve; out.once('drain', resolve) })
       if (gone) break
     }
   } finally {

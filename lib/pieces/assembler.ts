@@ -41,7 +41,7 @@ export function pieceBytes (p: unknown): number {
 export class Assembler extends Transform<AssemblerEvents> {
   private readonly partial = new Map<number, Partial>()
 
-  constructor (private readonly layout: Layout, private readonly verify: Verifier, private readonly pool: PiecePool | null, highWaterMark = 1024 * 1024) {
+  constructor (private readonly layout: Layout, private readonly verify: Verifier, private readonly pool: PiecePool, highWaterMark = 1024 * 1024) {
     super({ byteLength: pieceBytes, highWaterMark })
   }
 
@@ -76,13 +76,13 @@ export class Assembler extends Transform<AssemblerEvents> {
 
   // Drops partly assembled pieces: nobody wants them any more.
   clear (): void {
-    for (const p of this.partial.values()) this.pool?.put(p.data)
+    for (const p of this.partial.values()) this.pool.put(p.data)
     this.partial.clear()
   }
 
   private begin (index: number): Partial {
     const p: Partial = {
-      data: this.pool ? this.pool.get(this.layout.pieceSize(index)) : Buffer.allocUnsafe(this.layout.pieceSize(index)),
+      data: this.pool.get(this.layout.pieceSize(index)),
       check: this.verify(index),
       hashed: 0,
       got: new Uint8Array(this.layout.blockCount(index)),
@@ -105,7 +105,7 @@ export class Assembler extends Transform<AssemblerEvents> {
       this.push({ index, data: p.data })
       return
     }
-    this.pool?.put(p.data)
+    this.pool.put(p.data)
     this.emit('invalid', index, p.from)
   }
 }
