@@ -2,7 +2,8 @@
 // buffer and hashed incrementally as the contiguous prefix grows, 256 KiB at a time, so
 // a big piece never blocks the event loop in one go. A piece is emitted only after its
 // hash matched; a mismatch is reported with the peers that contributed to it.
-import { Transform, type TransformEvents } from 'streamx'
+import type { TransformEvents } from 'streamx'
+import { Transform } from '../streamx.js'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { Block } from '../wire/peer.js'
 import type { PiecePool } from './pool.js'

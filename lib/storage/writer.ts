@@ -1,7 +1,7 @@
 // Last stage of a download: verified pieces → positional writes into the files.
 // Its highWaterMark is the disk's backpressure: while writes are queued, the
 // assembler stops, peers stop being read, and the picker starts no new pieces.
-import { Writable } from 'streamx'
+import { Writable } from '../streamx.js'
 import { pieceBytes, type VerifiedPiece } from '../pieces/assembler.js'
 import type { FileStore } from './files.js'
 import type { PiecePool } from '../pieces/pool.js'

@@ -1,7 +1,7 @@
 // In-order Readable over a torrent byte range [start, end): emits each piece's bytes
 // as soon as the piece is verified and stored. Its position and consumption rate
 // tell the torrent where to put the readers' deadline window.
-import { Readable } from 'streamx'
+import { Readable } from '../streamx.js'
 import type { Layout } from '../storage/layout.js'
 
 export interface PieceSource {

@@ -1,7 +1,7 @@
 // Streaming without files: verified pieces wait in memory until the one reader
 // takes them. The picker's budget counts these pieces until they are taken, so a
 // slow reader stops new requests instead of growing memory.
-import { Writable } from 'streamx'
+import { Writable } from '../streamx.js'
 import { pieceBytes, type VerifiedPiece } from '../pieces/assembler.js'
 import type { PieceSink, SinkEvents } from '../pieces/sink.js'
 

@@ -2,7 +2,7 @@
 // A small state machine asks for exactly N more bytes and calls the matching handler.
 // Incoming chunks are kept in a list and joined once per frame (or sliced when one
 // chunk holds the frame), lengths are read unsigned, and a frame over the cap is an error.
-import { Transform } from 'streamx'
+import { Transform } from '../streamx.js'
 import { decodeHandshake, decodeMessage, HANDSHAKE_LENGTH, WireError, type Handshake, type Message } from './messages.js'
 
 export type Frame = ({ type: 'handshake' } & Handshake) | Message

@@ -4,7 +4,8 @@
 // waits until downstream has taken it, so a slow disk pauses the socket (TCP flow
 // control reaches the remote peer). Blocks nobody asked for are offences, never data.
 import type { Socket } from 'node:net'
-import { Writable, type WritableEvents } from 'streamx'
+import type { WritableEvents } from 'streamx'
+import { Writable } from '../streamx.js'
 import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
 import {
