@@ -29,6 +29,10 @@ import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 
+// Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
+// 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
+export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
+
 export interface TorrentOptions {
   // Output directory (default: the current directory).
   dir?: string
@@ -150,7 +154,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
-    const budget = opts.maxBufferBytes ?? 32 * 1024 * 1024
+    const budget = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)

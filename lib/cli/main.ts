@@ -8,7 +8,7 @@ import { isMagnet, parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 import type { PeerAddress } from '../tracker/types.js'
 import type { Dht } from '../swarm/dht.js'
-import { Torrent, type TorrentOptions } from '../torrent.js'
+import { DEFAULT_BUFFER_BYTES, Torrent, type TorrentOptions } from '../torrent.js'
 import { createTorrent } from '../create.js'
 import { demo } from './demo.js'
 import { EXIT, UserError, storageError } from './exit.js'
@@ -36,7 +36,7 @@ options:
       --peer HOST:PORT   also connect to this peer (repeatable)
       --port N           listen port for incoming peers (default: random)
       --peer-timeout S   give up when no peer is reachable for S seconds (default 60)
-      --max-buffer MiB   memory for pieces in flight (default 16)
+      --max-buffer MiB   memory for pieces in flight (default 8)
       --max-metadata MiB refuse magnet metadata larger than this (default 8)
       --no-dht           do not use the DHT
       --dht-bootstrap HOST:PORT  DHT bootstrap node (repeatable; default: public routers)
@@ -174,7 +174,7 @@ function torrentOptions (values: Values): TorrentOptions {
     pex: !values['no-pex'],
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
-    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? 16) * 1024 * 1024
+    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576
   }
 }
 
