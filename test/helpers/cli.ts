@@ -9,7 +9,8 @@ export interface Run { code: number | null, signal: NodeJS.Signals | null, stdou
 
 export function startPears (args: string[], opts: { dht?: boolean, cwd?: string } = {}): ChildProcess {
   const full = opts.dht ? args : [...args, '--no-dht']
-  return spawn(process.execPath, [PEARS, ...full], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+  // Run as the installed command is: through its shebang.
+  return spawn(PEARS, full, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
 export function finished (child: ChildProcess): Promise<Run> {
