@@ -240,17 +240,18 @@ async function onlyFile (dir) {
 
 const ctx = {} // filled in main(): name, sha1, plain, tracked, infoHash, seederPort
 
+// pears runs as the installed command does, through its shebang (which sizes V8's young generation).
 const clients = {
   'pears-file': {
     async run (dir, timeoutS) {
-      const m = await measured(process.execPath, [PEARS, ctx.plain, '-o', dir, '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], { cwd: dir, timeoutS })
+      const m = await measured(PEARS, [ctx.plain, '-o', dir, '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], { cwd: dir, timeoutS })
       return { ...m, file: await onlyFile(dir) }
     }
   },
   'pears-stdout': {
     async run (dir, timeoutS) {
       let bytes = 0
-      const m = await measured(process.execPath, [PEARS, ctx.plain, '--stdout', '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], {
+      const m = await measured(PEARS, [ctx.plain, '--stdout', '--peer', `127.0.0.1:${ctx.seederPort}`, '--no-dht', '--no-pex', '-q'], {
         cwd: dir,
         timeoutS,
         stdout: 'pipe',

@@ -48,7 +48,7 @@ if (process.argv.includes('--seeders')) {
   const ports = await new Promise((resolve) => { let out = ''; seeders.stdout.on('data', (c) => { out += c; if (out.includes('\n')) resolve(out.trim().split(' ')) }) })
   const timeFile = path.join(tmp, 'time')
   const started = Date.now()
-  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, path.join(root, 'bin/pears.js'), torrentFile, '--stdout', '--json', '--no-dht', '--no-pex', ...ports.flatMap((p) => ['--peer', `127.0.0.1:${p}`])], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, path.join(root, 'bin/pears.js'), torrentFile, '--stdout', '--json', '--no-dht', '--no-pex', ...ports.flatMap((p) => ['--peer', `127.0.0.1:${p}`])], { stdio: ['ignore', 'pipe', 'pipe'] })
   const got = createHash('sha1')
   let bytes = 0
   child.stdout.on('data', (c) => { got.update(c); bytes += c.length })
