@@ -157,12 +157,12 @@ export class Peer extends Writable<PeerEvents> {
     return Math.min(this.reqq, Math.max(MIN_WINDOW, bdp))
   }
 
-  // The rate, smoothed over about a second and sampled at most every quarter second:
-  // the window opens within the first second of a fast transfer, not after several ticks.
+  // The rate, smoothed over about a second and sampled at most every quarter second; the
+  // first sample is taken whole, so the window opens a quarter second into a fast transfer.
   private sampleRate (now: number): void {
     const ms = now - this.rateAt
     if (ms < 250) return
-    const weight = Math.min(1, ms / 1000)
+    const weight = this.rate === 0 ? 1 : Math.min(1, ms / 1000)
     this.rate = this.rate * (1 - weight) + (this.rateBytes * 1000 / ms) * weight
     this.rateBytes = 0
     this.rateAt = now
