@@ -1,6 +1,6 @@
 // streamx, loaded with require(). streamx is CommonJS, and importing CommonJS from an ES
 // module makes Node load a WebAssembly export lexer that stays resident: about 6 MiB of
-// RSS, most of what a whole download may hold in piece buffers.
+// RSS, close to the whole default piece budget (8 MiB).
 import { createRequire } from 'node:module'
 import type * as Streamx from 'streamx'
 
