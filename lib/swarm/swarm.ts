@@ -2,6 +2,7 @@
 // number of peers, drops duplicates and bans peers that misbehave. It hands out
 // handshaken `Peer`s; what to ask them for is the scheduler's job.
 import net from 'node:net'
+import { adaptiveReads } from '../wire/reads.js'
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
 import { Peer, type Block } from '../wire/peer.js'
@@ -125,7 +126,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private dial (k: Known): void {
     k.connected = true
-    const socket = net.connect({ host: k.host, port: k.port })
+    // The peer reads 'data' as from any socket; reads of a dialed one adapt their size.
+    const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk)) })
     socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
     socket.once('connect', () => socket.setTimeout(0))
     const peer = this.attach(socket, addrKey(k.host, k.port), true)
