@@ -2,7 +2,7 @@
 // number of peers, drops duplicates and bans peers that misbehave. It hands out
 // handshaken `Peer`s; what to ask them for is the scheduler's job.
 import net from 'node:net'
-import { adaptiveReads } from '../wire/reads.js'
+import { adaptiveReads, MAX_READ } from '../wire/reads.js'
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
 import { Peer, type Block } from '../wire/peer.js'
@@ -34,6 +34,8 @@ interface SwarmEvents {
 interface Known { host: string; port: number; failures: number; nextTry: number; connected: boolean }
 
 const RETRY_BASE_MS = 5000
+// Socket read buffers of all dialed peers together: one fast peer gets the largest reads.
+const READ_BUDGET = 2 * MAX_READ
 
 export class Swarm extends EventEmitter<SwarmEvents> {
   readonly peers = new Set<Peer>()
@@ -126,8 +128,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private dial (k: Known): void {
     k.connected = true
-    // The peer reads 'data' as from any socket; reads of a dialed one adapt their size.
-    const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk)) })
+    // The peer reads 'data' as from any socket; reads of a dialed one adapt their size,
+    // within a share of READ_BUDGET so many fast peers do not multiply it.
+    const share = (): number => READ_BUDGET / (this.peers.size + this.connecting.size + 1)
+    const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share) })
     socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
     socket.once('connect', () => socket.setTimeout(0))
     const peer = this.attach(socket, addrKey(k.host, k.port), true)
