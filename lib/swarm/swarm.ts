@@ -2,9 +2,9 @@
 // number of peers, drops duplicates and bans peers that misbehave. It hands out
 // handshaken `Peer`s; what to ask them for is the scheduler's job.
 import net from 'node:net'
-import { adaptiveReads, MAX_READ } from '../wire/reads.js'
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
+import { adaptiveReads, MAX_READ } from '../wire/reads.js'
 import { Peer, type Block } from '../wire/peer.js'
 import type { PeerAddress } from '../tracker/types.js'
 

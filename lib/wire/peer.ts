@@ -173,7 +173,6 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   private handshakeSent = false
-  private readonly pendingHaves: number[] = []
   private corked = false
 
   sendHandshake (infoHash = this.opts.infoHash): void {
@@ -222,18 +221,11 @@ export class Peer extends Writable<PeerEvents> {
     return true
   }
 
-  // Haves are queued and sent together once the current burst of work is done: one
-  // write instead of one per piece. A peer that has the piece is not told (libtorrent's
-  // send_redundant_have off): to a seed that would be one message per piece for nothing.
+  // A peer that has the piece is not told (libtorrent's send_redundant_have off): to a
+  // seed that would be one message per piece for nothing. The cork in send() already
+  // makes a burst of haves one write.
   have (index: number): void {
-    if (this.bitfield.get(index)) return
-    if (this.pendingHaves.length === 0) setImmediate(() => this.flushHaves())
-    this.pendingHaves.push(index)
-  }
-
-  private flushHaves (): void {
-    const list = this.pendingHaves.splice(0)
-    if (list.length > 0) this.send(Buffer.concat(list.map((i) => encodeIndex('have', i))))
+    if (!this.bitfield.get(index)) this.send(encodeIndex('have', index))
   }
 
   interested (yes: boolean): void {
