@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench — download throughput of Pears against libtorrent, aria2c and transmission-cli,
 // all fetching the same deterministic content from one local libtorrent seeder on 127.0.0.1.
-//   node bench/run.mjs [--size MiB] [--runs N] [--timeout S] [--only a,b] [--tmp DIR]
+//   node bench/run.mjs [--size MiB] [--runs N] [--timeout S] [--settle S] [--only a,b] [--tmp DIR]
 // See bench/README.md.
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -28,7 +28,7 @@ const ALL_CLIENTS = ['pears-file', 'pears-stdout', 'libtorrent', 'aria2c', 'tran
 
 // ---- options ----
 function parseArgs (argv) {
-  const o = { size: 1024, runs: 3, timeout: 0, only: null, tmp: os.tmpdir() }
+  const o = { size: 1024, runs: 3, timeout: 0, settle: 5, only: null, tmp: os.tmpdir() }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const v = () => {
@@ -38,6 +38,7 @@ function parseArgs (argv) {
     if (a === '--size') o.size = Number(v())
     else if (a === '--runs') o.runs = Number(v())
     else if (a === '--timeout') o.timeout = Number(v())
+    else if (a === '--settle') o.settle = Number(v())
     else if (a === '--only') o.only = v().split(',').map((s) => s.trim()).filter(Boolean)
     else if (a === '--tmp') o.tmp = v()
     else if (a === '-h' || a === '--help') usage()
@@ -45,6 +46,7 @@ function parseArgs (argv) {
   }
   if (!Number.isInteger(o.size) || o.size < 1) usage('--size must be a positive integer (MiB)')
   if (!Number.isInteger(o.runs) || o.runs < 1) usage('--runs must be a positive integer')
+  if (!(o.settle >= 0)) usage('--settle must be a number of seconds')
   // Per-run limit: generous, a run slower than ~2 MB/s is broken anyway.
   if (!o.timeout) o.timeout = Math.max(120, Math.ceil(o.size / 2))
   if (o.only) for (const c of o.only) if (!ALL_CLIENTS.includes(c)) usage(`unknown client ${c} (${ALL_CLIENTS.join(', ')})`)
@@ -53,7 +55,7 @@ function parseArgs (argv) {
 
 function usage (msg) {
   if (msg) console.error(`bench: ${msg}`)
-  console.error('usage: node bench/run.mjs [--size MiB (default 1024)] [--runs N (default 3)] [--timeout S] [--only ' + ALL_CLIENTS.join(',') + '] [--tmp DIR]')
+  console.error('usage: node bench/run.mjs [--size MiB (default 1024)] [--runs N (default 3)] [--timeout S] [--settle S (default 5)] [--only ' + ALL_CLIENTS.join(',') + '] [--tmp DIR]')
   process.exit(msg ? 2 : 0)
 }
 
@@ -503,6 +505,10 @@ async function main () {
       console.log(`  round ${round}  ${c.padEnd(16)} ${r.wall.toFixed(2).padStart(7)} s  ${mbps.toFixed(1).padStart(7)} MB/s  cpu ${fmt(r.cpu, 2).padStart(6)} s  rss ${fmt(r.rssKiB === null ? null : r.rssKiB / 1024).padStart(6)} MiB${tail}`)
       await fsp.rm(dir, { recursive: true, force: true })
       if (seeder.child.exitCode !== null) throw new Error(`seeder died: ${seeder.stderr()}`)
+      // In a VM that hands freed memory back to the host (virtio free page reporting, after
+      // about 2 s), a client started right after a 1 GiB output was deleted writes into warm
+      // pages at a fifth of the cost of fresh ones. Waiting puts every client in the same state.
+      await sleep(opts.settle * 1000)
     }
   }
 

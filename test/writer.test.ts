@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Layout } from '../lib/storage/layout.js'
@@ -8,7 +8,17 @@ import { PiecePool } from '../lib/pieces/pool.js'
 
 const PIECE = 1024
 
-t.test('queued pieces are written in runs, across files and around padding, whatever their order', async (t) => {
+// `slowBatchMs: -1` counts every batch as slow: after the first, writes go to the thread pool.
+for (const [name, slowBatchMs, paths] of [
+  ['from the event loop', undefined, [true, true, true]],
+  ['on the thread pool after a slow batch', -1, [true, true, false]]
+] as const) {
+  t.test(`queued pieces are written, across files and around padding, whatever their order: ${name}`, async (t) => {
+    await writesInAnyOrder(t, slowBatchMs, paths)
+  })
+}
+
+async function writesInAnyOrder (t: Test, slowBatchMs: number | undefined, paths: readonly boolean[]): Promise<void> {
   const dir = t.testdir()
   // a: 1500 bytes, then 524 bytes of padding, b: 2600 bytes → 4624 bytes, 5 pieces.
   const files = [
@@ -18,7 +28,10 @@ t.test('queued pieces are written in runs, across files and around padding, what
   ]
   const layout = new Layout(PIECE, 4624, files)
   const store = new FileStore(dir, layout, files)
-  const writer = new PieceWriter(store, PIECE, new PiecePool(PIECE, 8))
+  const sync: boolean[] = []
+  const write = store.write.bind(store)
+  store.write = (offset, parts, s) => { sync.push(s ?? false); return write(offset, parts, s) }
+  const writer = new PieceWriter(store, PIECE, new PiecePool(PIECE, 8), { slowBatchMs })
   const content = Buffer.alloc(4624)
   for (let i = 0; i < content.length; i++) content[i] = (i * 7) % 251
   content.fill(0, 1500, 2024)
@@ -34,4 +47,5 @@ t.test('queued pieces are written in runs, across files and around padding, what
   t.same(await readFile(path.join(dir, 'a')), content.subarray(0, 1500))
   t.same(await readFile(path.join(dir, 'b')), content.subarray(2024))
   t.notOk(await readFile(path.join(dir, '.pad', '524')).catch(() => null), 'padding is never written')
-})
+  t.same(sync, paths, 'two runs in the first batch, one in the second, each written where expected')
+}
