@@ -350,7 +350,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private onBlock (peer: Peer, block: Block, done: () => void): void {
     if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) return done()
     this.downloaded += block.data.length
-    if (this.assembler.write({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
+    if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
     else this.drainWaiters.push(done)
     this.scheduler.fill(peer)
   }

@@ -93,3 +93,36 @@ t.test('socket chunks count by their length: a stalled consumer pushes back afte
   t.ok(accepted < 16, `write() said stop after ${accepted} chunks of 16 KiB`)
   framer.destroy()
 })
+
+t.test('a chunk is recycled only after every frame cut from it is finished; only piece data aliases it', async (t) => {
+  const recycled: Buffer[] = []
+  const framer = new Framer(1 << 20, (c) => recycled.push(c))
+  const frames = collect(framer)
+  const block = Buffer.alloc(16384, 7)
+  const a = Buffer.concat([handshake, encodeBitfield(Buffer.from([0xf0])), encodePieceHeader(0, 0, block.length), block])
+  // `b` ends inside a frame: it stays held until that frame is whole.
+  const b = Buffer.concat([encodeSimple('unchoke'), encodeIndex('have', 1).subarray(0, 6)])
+  const c = encodeIndex('have', 1).subarray(6)
+  framer.write(a)
+  framer.write(b)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(frames.map((f) => f.type), ['handshake', 'bitfield', 'piece', 'unchoke'])
+  const bitfield = frames[1] as { bitfield: Buffer }
+  const piece = frames[2] as { data: Buffer }
+  t.equal(piece.data.buffer, a.buffer, 'piece data is a view of the chunk')
+  a.fill(0)
+  t.same([...bitfield.bitfield], [0xf0], 'a bitfield is a copy')
+  framer.finished()
+  framer.finished()
+  t.same(recycled, [], 'not while the piece frame is unfinished')
+  framer.finished()
+  t.equal(recycled.length, 1)
+  t.equal(recycled[0].buffer, a.buffer, 'the first chunk, once its frames are done')
+  framer.finished()
+  framer.write(c)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(frames[4].type, 'have')
+  t.equal(recycled.length, 1, 'the chunk holding half of the last frame waits for it')
+  framer.finished()
+  t.equal(recycled.length, 3, 'then both go back')
+})

@@ -1,7 +1,12 @@
 import t from 'tap'
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { adaptiveReads } from '../lib/wire/reads.js'
+import path from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { adaptiveReads, ReadPool } from '../lib/wire/reads.js'
+import { startLtSeeder } from './helpers/libtorrent.js'
+import { makeTorrent, MiB } from './helpers/swarm.js'
+import { open } from '../lib/index.js'
 
 t.test('read buffers grow for a fast stream and lose no byte', async (t) => {
   const burst = randomBytes(8 * 1024 * 1024)
@@ -50,4 +55,52 @@ t.test('reads stay within a shrinking share', async (t) => {
   })
   t.equal(sizes[0], 64 * 1024, 'the first read is sized before the share is known')
   t.ok(sizes.slice(2).every((s) => s <= 32 * 1024), 'then no buffer above the 32 KiB share')
+})
+
+t.test('a read pool hands a buffer out again once it is back, never to two readers', async (t) => {
+  const pool = new ReadPool(2 * 65536)
+  const a = pool.get(65536)
+  pool.put(a.subarray(0, 100))
+  const b = pool.get(65536)
+  t.equal(b.buffer, a.buffer, 'a returned buffer is reused')
+  pool.put(b)
+  pool.put(b)
+  const c = pool.get(65536)
+  const d = pool.get(65536)
+  t.not(c.buffer, d.buffer, 'a second put of one buffer is ignored')
+  pool.put(Buffer.alloc(65536))
+  t.not(pool.get(65536).buffer, c.buffer, 'foreign buffers are not taken in')
+  t.equal(pool.get(16384).length, 16384, 'sizes are kept apart')
+  const [e, f, g] = [pool.get(65536), pool.get(65536), pool.get(65536)]
+  for (const x of [e, f, g]) pool.put(x)
+  const again = new Set([pool.get(65536), pool.get(65536), pool.get(65536)].map((x) => x.buffer))
+  t.equal([e, f, g].filter((x) => again.has(x.buffer)).length, 2, 'at most maxFreeBytes are kept')
+})
+
+t.test('recycled read buffers: a download from libtorrent verifies every piece the first time', async (t) => {
+  const dir = t.testdir({ work: {} })
+  const made = await makeTorrent(dir, 'recycled.bin', [{ path: 'recycled.bin', size: 24 * MiB + 777 }], 32768)
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
+  t.teardown(() => seeder.stop())
+  let gets = 0
+  const seen = new WeakSet<ArrayBufferLike>()
+  let reused = 0
+  const get = ReadPool.prototype.get
+  ReadPool.prototype.get = function (this: ReadPool, size: number): Buffer {
+    const buf = get.call(this, size)
+    gets++
+    if (seen.has(buf.buffer)) reused++
+    seen.add(buf.buffer)
+    return buf
+  }
+  t.teardown(() => { ReadPool.prototype.get = get })
+  const torrent = await open(made.torrent, { dir: path.join(dir, 'out'), peers: [{ host: '127.0.0.1', port: seeder.port }], port: null, announce: false, pex: false })
+  const warnings: Error[] = []
+  torrent.on('warning', (w) => warnings.push(w))
+  const chunks: Buffer[] = []
+  for await (const c of torrent.createReadStream()) chunks.push(c as Buffer)
+  await torrent.destroy()
+  t.same(warnings.map((w) => w.message), [], 'no piece failed its hash check')
+  t.ok(Buffer.concat(chunks).equals(await readFile(path.join(made.src, 'recycled.bin'))), 'every byte, in order')
+  t.ok(reused > gets / 2, `most reads went into a recycled buffer (${reused} of ${gets})`)
 })

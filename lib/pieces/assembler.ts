@@ -1,9 +1,10 @@
 // Blocks (from every peer) → verified pieces. Each piece's blocks are copied into one
-// buffer and hashed incrementally as the contiguous prefix grows, 256 KiB at a time, so
-// a big piece never blocks the event loop in one go. A piece is emitted only after its
-// hash matched; a mismatch is reported with the peers that contributed to it.
-import type { TransformEvents } from 'streamx'
-import { Transform } from '../streamx.js'
+// buffer as they are added (so the peer's read buffer is free again at once) and hashed
+// incrementally as the contiguous prefix grows, 256 KiB at a time, so a big piece never
+// blocks the event loop in one go. A piece is emitted only after its hash matched; a
+// mismatch is reported with the peers that contributed to it.
+import type { ReadableEvents } from 'streamx'
+import { Readable } from '../streamx.js'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { Block } from '../wire/peer.js'
 import type { PiecePool } from './pool.js'
@@ -19,8 +20,10 @@ export interface VerifiedPiece {
   data: Buffer
 }
 
-export interface AssemblerEvents extends TransformEvents {
+export interface AssemblerEvents extends ReadableEvents {
   invalid: [index: number, from: Set<string>]
+  // Verified pieces waiting downstream fell below the high-water mark.
+  drain: []
 }
 
 interface Partial {
@@ -39,15 +42,17 @@ export function pieceBytes (p: unknown): number {
   return (p as { data: Buffer }).data.length
 }
 
-export class Assembler extends Transform<AssemblerEvents> {
+export class Assembler extends Readable<AssemblerEvents> {
   private readonly partial = new Map<number, Partial>()
+  private full = false
 
   constructor (private readonly layout: Layout, private readonly verify: Verifier, private readonly pool: PiecePool, highWaterMark = 1024 * 1024) {
     super({ byteLength: pieceBytes, highWaterMark })
   }
 
-  _transform (data: unknown, cb: (err: Error | null, mapped?: unknown) => void): void {
-    const block = data as SourcedBlock
+  // Copies the block in; false while verified pieces are backed up downstream (wait for
+  // 'drain' before taking more from the peer).
+  add (block: SourcedBlock): boolean {
     const p = this.partial.get(block.index) ?? this.begin(block.index)
     const b = block.begin / BLOCK_SIZE
     if (p.got[b] === 0) {
@@ -61,6 +66,12 @@ export class Assembler extends Transform<AssemblerEvents> {
       this.hashPrefix(p)
     }
     if (p.count === p.got.length) this.finish(block.index, p)
+    return !this.full
+  }
+
+  _read (cb: (err: Error | null) => void): void {
+    this.full = false
+    this.emit('drain')
     cb(null)
   }
 
@@ -103,7 +114,7 @@ export class Assembler extends Transform<AssemblerEvents> {
   private finish (index: number, p: Partial): void {
     this.partial.delete(index)
     if (p.check.matches()) {
-      this.push({ index, data: p.data })
+      this.full = !this.push({ index, data: p.data })
       return
     }
     this.pool.put(p.data)

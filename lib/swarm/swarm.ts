@@ -4,7 +4,7 @@
 import net from 'node:net'
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
-import { adaptiveReads, MAX_READ } from '../wire/reads.js'
+import { adaptiveReads, MAX_READ, ReadPool } from '../wire/reads.js'
 import { Peer, type Block } from '../wire/peer.js'
 import type { PeerAddress } from '../tracker/types.js'
 
@@ -48,6 +48,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   port = 0
   private destroyed = false
   private readonly timer: NodeJS.Timeout
+  private readonly reads = new ReadPool()
 
   constructor (private readonly opts: SwarmOptions) {
     super()
@@ -131,7 +132,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     // The peer reads 'data' as from any socket; reads of a dialed one adapt their size,
     // within a share of READ_BUDGET so many fast peers do not multiply it.
     const share = (): number => READ_BUDGET / (this.peers.size + this.connecting.size + 1)
-    const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share) })
+    const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share, this.reads) })
     socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
     socket.once('connect', () => socket.setTimeout(0))
     const peer = this.attach(socket, addrKey(k.host, k.port), true)
@@ -167,6 +168,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       v2: this.opts.v2,
       listenPort: this.port,
       onBlock: this.opts.onBlock,
+      // Chunks of dialed sockets come from the pool (it ignores any other).
+      recycle: (chunk) => this.reads.put(chunk),
       requestTimeoutMs: this.opts.requestTimeoutMs
     })
     // We dial: handshake once connected. They dial: answer their handshake with its hash.

@@ -2,8 +2,10 @@
 // A small state machine asks for exactly N more bytes and calls the matching handler.
 // Incoming chunks are kept in a list and joined once per frame (or sliced when one
 // chunk holds the frame), lengths are read unsigned, and a frame over the cap is an error.
+// Only a piece's data points into the chunks it came from (other frames are small and
+// copied); a chunk goes back to `recycle` once every frame cut from it is `finished`.
 import { Transform } from '../streamx.js'
-import { decodeHandshake, decodeMessage, HANDSHAKE_LENGTH, WireError, type Handshake, type Message } from './messages.js'
+import { decodeHandshake, decodeMessage, HANDSHAKE_LENGTH, Id, WireError, type Handshake, type Message } from './messages.js'
 
 export type Frame = ({ type: 'handshake' } & Handshake) | Message
 
@@ -20,8 +22,13 @@ export class Framer extends Transform {
   private buffered = 0
   private need = HANDSHAKE_LENGTH
   private onFrame: (buf: Buffer) => void = this.onHandshake
+  // Frames pushed, and frames the consumer has finished with.
+  private pushed = 0
+  private done = 0
+  // Chunks wholly taken, each with the count of frames that must finish before its reuse.
+  private readonly spent: { chunk: Buffer, after: number }[] = []
 
-  constructor (private readonly maxFrame: number) {
+  constructor (private readonly maxFrame: number, private readonly recycle?: (chunk: Buffer) => void) {
     // Only the readable side holds frames; the writable side holds socket chunks, counted
     // by their real length (as frames they would count 64 bytes each, and a stalled
     // pipeline would queue a thousand chunks before the socket paused).
@@ -61,16 +68,29 @@ export class Framer extends Transform {
     return out
   }
 
+  // The consumer is done with the oldest frame not yet finished: its bytes may be reused.
+  finished (): void {
+    this.done++
+    while (this.spent.length > 0 && this.spent[0].after <= this.done) this.recycle?.(this.spent.shift()!.chunk)
+  }
+
   private consume (chunk: Buffer, n: number): void {
     this.offset += n
     if (this.offset === chunk.length) {
       this.chunks.shift()
       this.offset = 0
+      // The frame being taken now is pushed next: wait for it too.
+      if (this.recycle) this.spent.push({ chunk, after: this.pushed + 1 })
     }
   }
 
+  private emitFrame (frame: Frame): void {
+    this.pushed++
+    this.push(frame)
+  }
+
   private onHandshake (buf: Buffer): void {
-    this.push({ type: 'handshake', ...decodeHandshake(buf) })
+    this.emitFrame({ type: 'handshake', ...decodeHandshake(Buffer.from(buf)) })
     this.expectLength()
   }
 
@@ -82,7 +102,7 @@ export class Framer extends Transform {
   private onLength (buf: Buffer): void {
     const len = buf.readUInt32BE(0)
     if (len === 0) {
-      this.push({ type: 'keep-alive' })
+      this.emitFrame({ type: 'keep-alive' })
       return
     }
     if (len > this.maxFrame) throw new WireError(`frame of ${len} bytes exceeds the ${this.maxFrame}-byte cap`)
@@ -91,7 +111,7 @@ export class Framer extends Transform {
   }
 
   private onMessage (buf: Buffer): void {
-    this.push(decodeMessage(buf))
+    this.emitFrame(decodeMessage(buf[0] === Id.piece ? buf : Buffer.from(buf)))
     this.expectLength()
   }
 }

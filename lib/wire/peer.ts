@@ -63,7 +63,10 @@ export interface PeerOptions {
   // Advertise BEP 52 (v2) support.
   v2?: boolean
   listenPort?: number
+  // `block.data` is valid only until `done()`: its bytes are then reused for later reads.
   onBlock: (peer: Peer, block: Block, done: () => void) => void
+  // Takes back socket chunks (from a ReadPool) once no frame refers to them.
+  recycle?: (chunk: Buffer) => void
   requestTimeoutMs?: number
   idleTimeoutMs?: number
 }
@@ -111,6 +114,7 @@ export class Peer extends Writable<PeerEvents> {
   private rateBytes = 0
   private rateAt = Date.now()
   private readonly timer: NodeJS.Timeout
+  private readonly framer: Framer
 
   constructor (opts: PeerOptions) {
     super({ byteLength: () => 1, highWaterMark: 4 })
@@ -120,7 +124,8 @@ export class Peer extends Writable<PeerEvents> {
     this.dialed = opts.dialed
     this.bitfield = new Bitfield(opts.pieceCount ?? 0)
     // Cap: a block plus header, the bitfield, or an 16 KiB metadata piece with its header.
-    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil((opts.pieceCount ?? 0) / 8) + 1, METADATA_FRAME))
+    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil((opts.pieceCount ?? 0) / 8) + 1, METADATA_FRAME), opts.recycle)
+    this.framer = framer
     this.socket.on('error', (err) => this.destroy(err))
     this.socket.on('close', () => this.destroy())
     framer.on('error', (err: Error) => this.destroy(err))
@@ -295,7 +300,13 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   _write (data: unknown, cb: (err: Error | null) => void): void {
-    const m = data as Frame
+    this.onMessage(data as Frame, (err) => {
+      this.framer.finished()
+      cb(err)
+    })
+  }
+
+  private onMessage (m: Frame, cb: (err: Error | null) => void): void {
     this.lastReceived = Date.now()
     if (m.type === 'handshake') return cb(this.onHandshake(m))
     if (!this.handshaken) return cb(new WireError('message before handshake'))
