@@ -9,8 +9,6 @@ import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 import type { PeerAddress } from '../tracker/types.js'
 import type { Dht } from '../swarm/dht.js'
 import { DEFAULT_BUFFER_BYTES, Torrent, type TorrentOptions } from '../torrent.js'
-import { createTorrent } from '../create.js'
-import { demo } from './demo.js'
 import { EXIT, UserError, storageError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
 import { supervise } from './supervise.js'
@@ -107,7 +105,8 @@ async function run (argv: string[]): Promise<void> {
     return
   }
   const [command, ...rest] = positionals
-  if (command === 'demo') return demo({ sizeMiB: number(values.size, 'size') ?? 64 })
+  // demo and create load on use: a download does not need them.
+  if (command === 'demo') return (await import('./demo.js')).demo({ sizeMiB: number(values.size, 'size') ?? 64 })
   if (command === 'create') return create(rest, values)
   if (command === 'seed') return withDht(values, (dht) => seed(rest, values, dht))
   if (positionals.length !== 1) throw new UserError(USAGE, EXIT.usage)
@@ -209,6 +208,7 @@ async function create (args: string[], values: Values): Promise<void> {
   if (kib !== undefined && (kib < 16 || !Number.isInteger(Math.log2(kib)))) throw new UserError('--piece-length must be a power of two of at least 16 (KiB)', EXIT.usage)
   let torrent: Buffer
   try {
+    const { createTorrent } = await import('../create.js')
     torrent = await createTorrent(args[0], {
       announce: (values.announce ?? []).map((u) => [u]),
       version: values.v2 ? 2 : values.hybrid ? 'hybrid' : 1,

@@ -7,8 +7,6 @@
 // 'warning', never fatal; every tracker that may have heard `started` hears `stopped`;
 // timers are unref'd so the announcer never keeps the process alive.
 import { EventEmitter } from 'node:events'
-import { announceHttp } from './http.js'
-import { announceUdp } from './udp.js'
 import type { AnnounceEvent, AnnounceParams, AnnounceResult, PeerAddress } from './types.js'
 
 export interface AnnouncerOptions {
@@ -39,11 +37,13 @@ const MAX_BACKOFF_MS = 30 * 60_000
 const STOP_TIMEOUT_MS = 2000
 const SUPPORTED = /^(https?|udp):\/\//i
 
-function send (url: string, params: AnnounceParams, timeoutMs: number, signal?: AbortSignal): Promise<AnnounceResult> {
+// Each client loads on first use: http, https and tls, or dgram and dns, are a good part
+// of the CLI's start-up, and a torrent with one kind of tracker never needs the other.
+async function send (url: string, params: AnnounceParams, timeoutMs: number, signal?: AbortSignal): Promise<AnnounceResult> {
   const deadline = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs)
   // UDP retransmits three times within the deadline rather than BEP 15's minutes.
-  if (/^udp:/i.test(url)) return announceUdp(url, params, { timeoutMs: Math.max(50, timeoutMs / 4), retries: 2, signal: deadline })
-  return announceHttp(url, params, { timeoutMs, signal: deadline })
+  if (/^udp:/i.test(url)) return (await import('./udp.js')).announceUdp(url, params, { timeoutMs: Math.max(50, timeoutMs / 4), retries: 2, signal: deadline })
+  return (await import('./http.js')).announceHttp(url, params, { timeoutMs, signal: deadline })
 }
 
 class Tier {
