@@ -7,6 +7,8 @@ import { adaptiveReads, ReadPool } from '../lib/wire/reads.js'
 import { startLtSeeder } from './helpers/libtorrent.js'
 import { makeTorrent, MiB } from './helpers/swarm.js'
 import { open } from '../lib/index.js'
+import { Peer, type Block } from '../lib/wire/peer.js'
+import { encodeHandshake, encodePieceHeader, encodeSimple } from '../lib/wire/messages.js'
 
 t.test('read buffers grow for a fast stream and lose no byte', async (t) => {
   const burst = randomBytes(8 * 1024 * 1024)
@@ -103,4 +105,57 @@ t.test('recycled read buffers: a download from libtorrent verifies every piece t
   t.same(warnings.map((w) => w.message), [], 'no piece failed its hash check')
   t.ok(Buffer.concat(chunks).equals(await readFile(path.join(made.src, 'recycled.bin'))), 'every byte, in order')
   t.ok(reused > gets / 2, `most reads went into a recycled buffer (${reused} of ${gets})`)
+})
+
+t.test('blocks held across socket reads keep their bytes while their buffers are recycled', async (t) => {
+  // A consumer that takes its time: frames wait in the pipeline while the socket reads on
+  // (into reads of one size, so buffers come back round quickly).
+  const blocks = 160
+  const content = randomBytes(blocks * 16384)
+  const infoHash = Buffer.alloc(20, 3)
+  const server = net.createServer((s) => {
+    s.on('error', () => {})
+    s.write(encodeHandshake({ reserved: Buffer.alloc(8), infoHash, peerId: Buffer.alloc(20, 4) }))
+    s.write(encodeSimple('unchoke'))
+    for (let i = 0; i < blocks; i++) s.write(Buffer.concat([encodePieceHeader(i >> 4, (i & 15) * 16384, 16384), content.subarray(i * 16384, (i + 1) * 16384)]))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const pool = new ReadPool()
+  let reused = 0
+  const seen = new WeakSet<ArrayBufferLike>()
+  const socket: net.Socket = net.connect({
+    host: '127.0.0.1',
+    port: (server.address() as net.AddressInfo).port,
+    onread: adaptiveReads((c) => {
+      if (seen.has(c.buffer)) reused++
+      seen.add(c.buffer)
+      socket.emit('data', c)
+    }, () => 64 * 1024, pool)
+  })
+  const mismatched: number[] = []
+  let done = 0
+  const finished = new Promise<void>((resolve) => {
+    const peer: Peer = new Peer({
+      socket,
+      address: 'test',
+      dialed: true,
+      infoHash,
+      peerId: Buffer.alloc(20, 5),
+      pieceCount: blocks / 16,
+      recycle: (c) => pool.put(c),
+      onBlock: (_p, b: Block, release) => setTimeout(() => {
+        const i = b.index * 16 + b.begin / 16384
+        if (!b.data.equals(content.subarray(i * 16384, (i + 1) * 16384))) mismatched.push(i)
+        release()
+        if (++done === blocks) resolve()
+      }, 1)
+    })
+    t.teardown(() => peer.destroy())
+    peer.sendHandshake()
+    peer.request(Array.from({ length: blocks }, (_, i) => ({ index: i >> 4, begin: (i & 15) * 16384, length: 16384 })))
+  })
+  await finished
+  t.same(mismatched, [], 'every block still holds its bytes when the consumer is done with it')
+  t.ok(reused > 0, `read buffers were reused meanwhile (${reused} reads)`)
 })
