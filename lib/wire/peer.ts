@@ -353,11 +353,12 @@ export class Peer extends Writable<PeerEvents> {
   private onHandshake (h: Handshake): Error | null {
     const ours = h.infoHash.equals(this.opts.infoHash) || (this.opts.altInfoHash?.equals(h.infoHash) ?? false)
     if (!ours) return new WireError('peer handshake is for another torrent')
-    // An incoming peer hears back the hash it asked for.
-    this.sendHandshake(Buffer.from(h.infoHash))
+    // An incoming peer hears back the hash it asked for. The framer hands the handshake
+    // over as its own copy, so its fields can be kept as they are.
+    this.sendHandshake(h.infoHash)
     if (h.peerId.equals(this.opts.peerId)) return new WireError('connected to ourselves')
-    this.remoteId = Buffer.from(h.peerId)
-    this.reserved = Buffer.from(h.reserved)
+    this.remoteId = h.peerId
+    this.reserved = h.reserved
     if (this.supports(RESERVED_EXTENDED)) {
       this.send(encodeExtended(0, encodeExtHandshake({ metadataSize: this.opts.metadataSize?.(), port: this.opts.listenPort, reqq: OUR_REQQ })))
     }
