@@ -39,7 +39,7 @@ export const clients = {
   },
   libtorrent: {
     async run (ctx, dir, timeoutS) {
-      const m = await measured(PY, [LT, 'leech', '--fast', '--torrent', ctx.plain, '--out', dir, ...peerArgs(ctx), '--timeout', String(timeoutS)], { cwd: dir, timeoutS: timeoutS + 10 })
+      const m = await measured(PY, [LT, 'leech', '--fast', '--no-pex', '--torrent', ctx.plain, '--out', dir, ...peerArgs(ctx), '--timeout', String(timeoutS)], { cwd: dir, timeoutS: timeoutS + 10 })
       return { ...m, file: await findFile(dir, ctx.name) }
     }
   },

@@ -8,10 +8,11 @@ import { start } from './procs.mjs'
 export const PY = '/usr/bin/python3'
 export const LT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'helpers', 'lt.py')
 
-// --fast: the settings a user picks to seed fast (see bench/README.md). stdin stays an open
-// pipe: lt.py seed exits when it closes. Resolves once every session has checked its data.
+// --fast: the settings a user picks to seed fast (see bench/README.md); --no-pex, as every
+// client in the benches runs without PEX. stdin stays an open pipe: lt.py seed exits when it
+// closes. Resolves once every session has checked its data.
 export async function startSeeders (torrent, dataDir, sessions = 1) {
-  const child = start(PY, [LT, 'seed', '--fast', '--sessions', String(sessions), '--torrent', torrent, '--data', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = start(PY, [LT, 'seed', '--fast', '--no-pex', '--sessions', String(sessions), '--torrent', torrent, '--data', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
   let err = ''
   child.stderr.on('data', (c) => { err += c })
   const rl = readline.createInterface({ input: child.stdout })

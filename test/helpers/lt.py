@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
-#   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N]
-#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--fast]
+#   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N] [--no-pex]
+#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--fast] [--no-pex]
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
 # it runs until SIGTERM or stdin closes. `--sessions N` runs N seeding sessions in this one
 # process (one line each; the first checks the data, the others trust its result), for swarms
@@ -163,6 +163,8 @@ def cmd_seed(a):
             params.piece_priorities = [0] * ti.num_pieces()
         if checked is not None:
             params.have_pieces = checked
+        if a.no_pex:
+            params.flags |= lt.torrent_flags.disable_pex
         h = ses.add_torrent(params)
         if a.upload_rate:
             h.set_upload_limit(a.upload_rate)
@@ -200,6 +202,8 @@ def cmd_leech(a):
         params = lt.add_torrent_params()
         params.ti = lt.torrent_info(a.torrent)
     params.save_path = a.out
+    if a.no_pex:
+        params.flags |= lt.torrent_flags.disable_pex
     h = ses.add_torrent(params)
     for p in a.peer:
         h.connect_peer(parse_hp(p))
@@ -241,12 +245,14 @@ def main():
     s.add_argument('--connect', action='append')
     s.add_argument('--fast', action='store_true')
     s.add_argument('--sessions', type=int, default=1)
+    s.add_argument('--no-pex', action='store_true')
     le = sub.add_parser('leech')
     le.add_argument('--torrent', required=True)
     le.add_argument('--out', required=True)
     le.add_argument('--peer', action='append', required=True)
     le.add_argument('--timeout', type=float, default=60)
     le.add_argument('--fast', action='store_true')
+    le.add_argument('--no-pex', action='store_true')
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 
