@@ -16,15 +16,18 @@ function message (id, payload = Buffer.alloc(0)) {
   return Buffer.concat([head, payload])
 }
 
-// torrent: { infoHash (Buffer), pieces, pieceLength, content (file path) }.
+// torrent: { infoHash (Buffer), pieces, pieceLength, content (file path) }. Resolves to
+// { port, stats: { connections, requests, sent }, close() }.
 export function startHostile (torrent, mode, { everyMs = 2000 } = {}) {
   const bitfield = Buffer.alloc(Math.ceil(torrent.pieces / 8))
   for (let i = 0; i < torrent.pieces; i++) bitfield[i >> 3] |= 0x80 >> (i & 7)
   const fd = fs.openSync(torrent.content, 'r')
   const sockets = new Set()
+  const stats = { connections: 0, requests: 0, sent: 0 }
 
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
+    stats.connections++
     let buf = Buffer.alloc(0)
     let shook = false
     const wanted = [] // [index, begin, length] in the order requested
@@ -38,6 +41,7 @@ export function startHostile (torrent, mode, { everyMs = 2000 } = {}) {
         block.writeUInt32BE(r[1], 4)
         fs.readSync(fd, block, 8, r[2], r[0] * torrent.pieceLength + r[1])
         socket.write(message(7, block))
+        stats.sent++
       }, everyMs))
     }
     socket.on('close', () => { sockets.delete(socket); for (const t of timers) clearInterval(t) })
@@ -58,6 +62,7 @@ export function startHostile (torrent, mode, { everyMs = 2000 } = {}) {
         if ((id === 6 || id === 8) && len === 13) {
           const r = [buf.readUInt32BE(5), buf.readUInt32BE(9), buf.readUInt32BE(13)]
           const at = wanted.findIndex((w) => w[0] === r[0] && w[1] === r[1] && w[2] === r[2])
+          if (id === 6) stats.requests++
           if (id === 6 && mode === 'slow' && at < 0 && r[2] <= 128 * 1024) wanted.push(r)
           if (id === 8 && at >= 0) wanted.splice(at, 1)
         }
@@ -69,6 +74,7 @@ export function startHostile (torrent, mode, { everyMs = 2000 } = {}) {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve({
       port: server.address().port,
+      stats,
       close: () => {
         for (const s of sockets) s.destroy()
         server.close()

@@ -4,12 +4,13 @@
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { sha1File } from './content.mjs'
-import { cpuSeconds, sleep } from './procs.mjs'
+import { sleep } from './procs.mjs'
 import { fmt } from './table.mjs'
 
 // ctx: { name, sha1, size, ... } for the clients; opts: { runs, timeout, settle };
-// watch: pids whose CPU seconds each run records (seeders, relays); alive(): throws if a
-// helper died. Returns { client: [run, ...] }.
+// watch: counters whose growth each run records ({ name: () => number }: the seeders' and
+// relays' CPU seconds, the bad peers' requests); alive(): throws if a helper died.
+// Returns { client: [run, ...] }.
 export async function rounds ({ clients, active, ctx, workDir, opts, watch = {}, alive = () => {}, label = '' }) {
   const results = Object.fromEntries(active.map((c) => [c, []]))
   let n = 0
@@ -18,10 +19,10 @@ export async function rounds ({ clients, active, ctx, workDir, opts, watch = {},
     for (const c of [...active.slice(shift), ...active.slice(0, shift)]) {
       const dir = path.join(workDir, `out-${++n}-${c}`)
       await fsp.mkdir(dir)
-      const before = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, cpuSeconds(pid)]))
+      const before = Object.fromEntries(Object.entries(watch).map(([k, count]) => [k, count()]))
       const r = await clients[c].run(ctx, dir, opts.timeout)
-      const helpersCpuS = Object.fromEntries(Object.entries(watch).map(([k, pid]) => {
-        const now = cpuSeconds(pid)
+      const watched = Object.fromEntries(Object.entries(watch).map(([k, count]) => {
+        const now = count()
         return [k, now === null || before[k] === null ? null : +(now - before[k]).toFixed(2)]
       }))
       let got = null
@@ -39,9 +40,9 @@ export async function rounds ({ clients, active, ctx, workDir, opts, watch = {},
       if (!why && got !== ctx.sha1) why = `sha1 mismatch (${got})`
       const ok = !why
       const mbps = ctx.size / 1e6 / r.wall
-      results[c].push({ round, ok, reason: why || undefined, wallS: r.wall, mbps, cpuS: r.cpu, rssKiB: r.rssKiB, exit: r.code ?? r.signal, helpersCpuS })
+      results[c].push({ round, ok, reason: why || undefined, wallS: r.wall, mbps, cpuS: r.cpu, rssKiB: r.rssKiB, exit: r.code ?? r.signal, watched })
       const tail = ok ? '' : `  FAILED: ${why}${r.stderr.trim() ? ` | ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`
-      const helpers = Object.entries(helpersCpuS).map(([k, v]) => `  ${k} ${fmt(v, 2)} s`).join('')
+      const helpers = Object.entries(watched).map(([k, v]) => `  ${k} ${v ?? '-'}`).join('')
       console.log(`  ${label}round ${round}  ${c.padEnd(16)} ${r.wall.toFixed(2).padStart(7)} s  ${mbps.toFixed(1).padStart(7)} MB/s  cpu ${fmt(r.cpu, 2).padStart(6)} s  rss ${fmt(r.rssKiB === null ? null : r.rssKiB / 1024).padStart(6)} MiB${helpers}${tail}`)
       await fsp.rm(dir, { recursive: true, force: true })
       alive()

@@ -15,7 +15,7 @@ import bencode from 'bencode'
 import { clients } from './clients.mjs'
 import { makeContent } from './content.mjs'
 import { startHostile } from './hostile.mjs'
-import { cleanupSync, exited, has, onCleanup, run, sleep, start, TIME } from './procs.mjs'
+import { cleanupSync, cpuSeconds, exited, has, onCleanup, run, sleep, start, TIME } from './procs.mjs'
 import { rounds } from './rounds.mjs'
 import { LT, PY, startSeeders } from './seeder.mjs'
 import { addRatio, summarize, table } from './table.mjs'
@@ -117,8 +117,9 @@ async function scenario (key, active) {
   const sizeMiB = opts.size || sc.sizeMiB
   const tor = await torrentOf(sizeMiB)
   const capacity = sc.seeders.every((s) => s.rate) ? sc.seeders.reduce((n, s) => n + s.rate, 0) : null
-  // Generous: a client at a fifth of the link, or below 2 MB/s uncapped, is broken anyway.
-  const timeout = opts.timeout || Math.max(120, Math.ceil(capacity ? 5 * tor.size / capacity : tor.size / 2e6))
+  // Generous: a client below a tenth of the link (at least 180 s), or below 2 MB/s uncapped,
+  // is broken anyway.
+  const timeout = opts.timeout || Math.max(180, Math.ceil(capacity ? 10 * tor.size / capacity : tor.size / 2e6))
   console.log(`\nbench:wan: (${key}) ${sc.what}: ${sizeMiB} MiB, ${opts.runs} run(s) per client, timeout ${timeout} s${capacity ? `, capacity ${capacity / MB} MB/s` : ''}`)
 
   const t = Date.now()
@@ -143,7 +144,12 @@ async function scenario (key, active) {
     if (seeders.child.exitCode !== null) throw new Error(`seeders died: ${seeders.stderr()}`)
     if (relays.child.exitCode !== null) throw new Error('relays died')
   }
-  const watch = { seeders: seeders.child.pid, relays: relays.child.pid }
+  const watch = { seedersCpuS: () => cpuSeconds(seeders.child.pid), relaysCpuS: () => cpuSeconds(relays.child.pid) }
+  if (bad.length) {
+    watch.badConnections = () => bad.reduce((n, b) => n + b.stats.connections, 0)
+    watch.badRequests = () => bad.reduce((n, b) => n + b.stats.requests, 0)
+    watch.badBlocksSent = () => bad.reduce((n, b) => n + b.stats.sent, 0)
+  }
   const results = await rounds({ clients, active, ctx, workDir: dir, opts: { ...opts, timeout }, watch, alive, label: `(${key}) ` })
 
   seeders.stop()
