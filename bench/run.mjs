@@ -16,7 +16,7 @@ import { findFile, makeContent } from './content.mjs'
 import { cleanupSync, exited, freePort, has, measured, onCleanup, run, sleep, TIME } from './procs.mjs'
 import { rounds } from './rounds.mjs'
 import { LT, PY, startSeeders } from './seeder.mjs'
-import { addRatio, summarize, table } from './table.mjs'
+import { addRatio, environment, summarize, table } from './table.mjs'
 import { startTracker } from './tracker.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -244,9 +244,7 @@ async function main () {
   console.log(table(rows, [['vs pears-file', 'ratio'], ['vs libtorrent', 'vsLibtorrent']]))
 
   const out = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, totalMemBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}` },
-    node: process.version,
+    ...environment(),
     seeder: 'libtorrent, lt.py seed --fast',
     sizeBytes: SIZE,
     sizeMiB: opts.size,

@@ -1,4 +1,5 @@
-// Medians and the plain-text result tables of the benches.
+// Medians, the plain-text result tables and the JSON results' header of the benches.
+import os from 'node:os'
 export function median (xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
   if (v.length === 0) return null
@@ -50,4 +51,13 @@ export function summarize (client, runs, skipped) {
 export function addRatio (rows, base, key) {
   const b = rows.find((r) => r.client === base)?.mbps ?? null
   for (const r of rows) r[key] = b && r.mbps !== null ? r.mbps / b : null
+}
+
+// When and where the results were taken.
+export function environment () {
+  return {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, totalMemBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}` },
+    node: process.version
+  }
 }

@@ -18,7 +18,7 @@ import { startHostile } from './hostile.mjs'
 import { cleanupSync, cpuSeconds, exited, has, onCleanup, run, sleep, start, TIME } from './procs.mjs'
 import { rounds } from './rounds.mjs'
 import { LT, PY, startSeeders } from './seeder.mjs'
-import { addRatio, summarize, table } from './table.mjs'
+import { addRatio, environment, summarize, table } from './table.mjs'
 import { announce, startTracker } from './tracker.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -197,9 +197,7 @@ async function main () {
   }
 
   const out = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, totalMemBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}` },
-    node: process.version,
+    ...environment(),
     seeder: 'libtorrent sessions in one process, lt.py seed --fast --sessions N, each behind its own relay',
     pieceBytes: PIECE,
     runs: opts.runs,
