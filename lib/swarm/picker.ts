@@ -1,6 +1,6 @@
 // Which block next. Pieces already started are finished first (so memory holds few
 // partial pieces), then pieces in the readers' deadline windows in order, then the
-// rarest piece the peer has. When every missing piece is started, endgame lets
+// rarest piece the peer has (a stream-only torrent fetches only the windows). When every missing piece is started, endgame lets
 // several peers race for the last blocks. The bytes of started pieces are capped:
 // pieces are released only once stored downstream, so a slow sink stops new requests.
 import { Bitfield } from '../bitfield.js'
@@ -38,14 +38,11 @@ export class Picker {
   private readonly wanted: Bitfield
   // Piece indexes to fetch first, in order (streaming deadlines).
   private urgent: number[] = []
-  // Sequential mode: no candidate lies below this piece (a piece stops being a candidate
-  // for good, except through select() and abandon(), which rewind it).
-  private lowest = 0
   // Where the rarest-first scan starts: after the piece started last.
   private cursor: number
 
-  // Sequential mode fetches the lowest missing piece first (a bounded stream window).
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly sequential = false) {
+  // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly urgentOnly = false) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
@@ -56,7 +53,6 @@ export class Picker {
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
   select (ranges: [number, number][]): void {
     this.unstarted = 0
-    this.lowest = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
       if (ranges.some(([first, last]) => i >= first && i < last)) this.wanted.set(i)
       else this.wanted.clear(i)
@@ -70,6 +66,11 @@ export class Picker {
 
   get done (): boolean {
     return this.unstarted === 0 && this.active.size === 0
+  }
+
+  // Bytes of started pieces: what the budget holds now.
+  get startedBytes (): number {
+    return this.activeBytes
   }
 
   isWanted (i: number): boolean {
@@ -141,12 +142,26 @@ export class Picker {
     }
   }
 
-  // Forget every started piece (a stream-only torrent whose reader left).
-  abandon (): void {
-    this.active.clear()
-    this.open.clear()
-    this.activeBytes = 0
-    this.lowest = 0
+  // Forgets the started pieces outside `keep` (no reader wants them any more) and
+  // returns them; they are candidates again.
+  abandon (keep: Set<number>): number[] {
+    const dropped: number[] = []
+    for (const a of this.active.values()) {
+      if (keep.has(a.index)) continue
+      this.active.delete(a.index)
+      this.open.delete(a)
+      this.activeBytes -= a.size
+      if (this.isCandidate(a.index)) this.unstarted++
+      dropped.push(a.index)
+    }
+    return dropped
+  }
+
+  // A stored piece left memory (a stream cache evicted it): fetch it again when wanted.
+  evict (index: number): void {
+    if (!this.have.get(index)) return
+    this.have.clear(index)
+    if (this.isCandidate(index)) this.unstarted++
   }
 
   // The piece failed its hash check: fetch every block again.
@@ -221,17 +236,12 @@ export class Picker {
     if (a.firstFree === a.blocks) this.open.delete(a)
   }
 
-  // Rarest wanted piece the peer has (lowest in sequential mode). Ties go to the piece
+  // Rarest wanted piece the peer has (none beyond the windows when urgentOnly). Ties go to the piece
   // after the last one started: runs of adjacent pieces make large contiguous writes,
   // and the random first start still spreads leechers of one swarm over the torrent.
   private nextPiece (peer: PickerPeer): number {
-    if (this.unstarted === 0) return -1
+    if (this.unstarted === 0 || this.urgentOnly) return -1
     const count = this.layout.pieceCount
-    if (this.sequential) {
-      while (this.lowest < count && !this.isCandidate(this.lowest)) this.lowest++
-      for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
-      return -1
-    }
     const offset = this.cursor
     let best = -1
     let bestAvail = Infinity
