@@ -28,6 +28,8 @@ import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
+import { createServer } from './http/server.js'
+import type { Server } from 'node:http'
 
 // Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
 // 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
@@ -295,6 +297,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   recycle (chunk: Buffer): void {
     if (this.cache) this.cache.recycle(chunk)
     else this.pool.put(chunk)
+  }
+
+  // An HTTP server (not listening) for every file, with Range: see lib/http/server.ts.
+  createServer (): Server {
+    return createServer(this)
   }
 
   addPeers (peers: PeerAddress[]): void {

@@ -12,11 +12,13 @@ import { DEFAULT_BUFFER_BYTES, Torrent, type TorrentOptions } from '../torrent.j
 import { EXIT, UserError, storageError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
 import { supervise } from './supervise.js'
+import { DEFAULT_HTTP_PORT, serve } from './serve.js'
 import { selection } from './selection.js'
 import { formatBytes, type ProgressMode } from './progress.js'
 
 const USAGE = `usage: pears <file.torrent | magnet-link | -> [options]
        pears seed <file.torrent> <path> [options]
+       pears serve <file.torrent | magnet-link | -> [--http-port N] [--host ADDR] [options]
        pears create <path> [--announce URL]... [-o out.torrent] [--piece-length KiB] [--private] [--v2 | --hybrid]
        pears demo [--size MiB]
 
@@ -43,6 +45,8 @@ options:
       --seed             keep seeding after the download (until Ctrl-C)
       --seed-ratio R     ... until R times the torrent's size is uploaded
       --seed-time S      ... for S seconds
+      --http-port N      serve: HTTP port (default 8888; 0 picks one)
+      --host ADDR        serve: HTTP address to bind (default 127.0.0.1)
   -h, --help             this help
 
 exit codes: 0 done, 1 internal error, 2 usage, 3 bad or unreadable torrent,
@@ -69,6 +73,8 @@ const OPTIONS = {
   seed: { type: 'boolean' },
   'seed-ratio': { type: 'string' },
   'seed-time': { type: 'string' },
+  'http-port': { type: 'string' },
+  host: { type: 'string' },
   announce: { type: 'string', multiple: true },
   'piece-length': { type: 'string' },
   private: { type: 'boolean' },
@@ -109,11 +115,13 @@ async function run (argv: string[]): Promise<void> {
   if (command === 'demo') return (await import('./demo.js')).demo({ sizeMiB: number(values.size, 'size') ?? 64 })
   if (command === 'create') return create(rest, values)
   if (command === 'seed') return withDht(values, (dht) => seed(rest, values, dht))
-  if (positionals.length !== 1) throw new UserError(USAGE, EXIT.usage)
+  const serving = command === 'serve'
+  const source = serving ? rest[0] : command
+  if (positionals.length !== (serving ? 2 : 1)) throw new UserError(USAGE, EXIT.usage)
   const toFiles = values.output !== undefined && values.output !== '-'
   const progress = progressMode(values)
-  if (values.list && !isMagnet(command)) return list(await loadTorrent(command))
-  await withDht(values, (dht) => download(command, values, progress, toFiles, dht))
+  if (values.list && !isMagnet(source)) return list(await loadTorrent(source))
+  await withDht(values, (dht) => download(source, values, progress, toFiles, dht, serving))
 }
 
 async function withDht (values: Values, fn: (dht: Dht | undefined) => Promise<void>): Promise<void> {
@@ -130,10 +138,10 @@ function list (meta: Metainfo): void {
   meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
 }
 
-async function download (command: string, values: Values, progress: ProgressMode, toFiles: boolean, dht: Dht | undefined): Promise<void> {
+async function download (command: string, values: Values, progress: ProgressMode, toFiles: boolean, dht: Dht | undefined, serving: boolean): Promise<void> {
   const { meta, peers, files } = await loadSource(command, values, progress, toFiles ? values.output : undefined, dht)
   if (values.list) return list(meta)
-  const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
+  const streaming = !serving && (values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY))
   const sel = selection(meta, values.file, values.range)
   if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(sel.end - sel.start)}) to stdout\n`)
   const seeding = seedOptions(values)
@@ -143,11 +151,12 @@ async function download (command: string, values: Values, progress: ProgressMode
     peers: [...(options.peers ?? []), ...peers],
     dir: toFiles ? values.output : '.',
     dht,
-    storage: toFiles || !streaming ? 'disk' : 'memory',
+    storage: toFiles || !(streaming || serving) ? 'disk' : 'memory',
     range: sel.whole ? undefined : { start: sel.start, end: sel.end },
     // A magnet's `so=` picks files to download (to disk; a stream follows --file/--range).
     files: streaming || !sel.whole ? undefined : files
   })
+  if (serving) return serve(t, { httpPort: number(values['http-port'], 'http-port') ?? DEFAULT_HTTP_PORT, host: values.host ?? '127.0.0.1', progress, peerTimeoutMs: peerTimeout(values) })
   await supervise(t, { progress, peerTimeoutMs: peerTimeout(values) }, async () => {
     if (streaming) await toStdout(t, sel.start, sel.end - 1)
     if (toFiles || !streaming) await untilDone(t)
