@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { seeded, MiB } from './helpers/swarm.js'
 import { ltCreate, startLtSeeder } from './helpers/libtorrent.js'
-import { startPears, finished, type Run } from './helpers/cli.js'
+import { startPears, finished, runPears, type Run } from './helpers/cli.js'
 import { open } from '../lib/index.js'
 import type { Peer } from '../lib/wire/peer.js'
 
@@ -221,4 +221,23 @@ t.test('a closed connection calls off its window; other readers go on (memory mo
   while (torrent.progress.streams.some((r) => r.position >= from)) await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(requestedOf(windowPieces), 0, 'its window is called off once it closed')
   t.ok((await other).equals(s.source.subarray(0, 1048576)), 'the other reader gets its bytes')
+})
+
+t.test('pears serve -o DIR downloads to files while serving them; a port in use is a usage error', async (t) => {
+  const s = await seeded(t, 'disk.bin', [{ path: 'disk.bin', size: 2 * MiB + 5 }])
+  const out = path.join(s.dir, 'out')
+  const child = startPears(['serve', s.made.torrent, '-o', out, '--http-port', '0', '--peer', `127.0.0.1:${s.seeder.port}`])
+  const done = finished(child)
+  const line = await stderrLine(child, (l) => l.includes('serving disk.bin at'))
+  const base = /at (http:\S+)\//.exec(line)?.[1] ?? ''
+  const part = await curl(['-r', '100000-199999', `${base}/0/disk.bin`])
+  t.equal(part.status, 206)
+  t.ok(part.body.equals(s.source.subarray(100000, 200000)))
+  const busy = await runPears(['serve', s.made.torrent, '--http-port', new URL(base).port, '--peer', `127.0.0.1:${s.seeder.port}`])
+  t.equal(busy.code, 2, 'port in use: exit 2')
+  t.match(busy.stderr, /^pears: cannot serve HTTP on 127\.0\.0\.1:\d+: address in use/m)
+  while (!(await readFile(path.join(out, 'disk.bin')).catch(() => Buffer.alloc(0))).equals(s.source)) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.ok((await curl([`${base}/0`])).body.equals(s.source), 'served from the files once complete')
+  child.kill('SIGINT')
+  t.equal((await done).code, 0)
 })
