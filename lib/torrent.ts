@@ -31,9 +31,11 @@ import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 import { createServer } from './http/server.js'
 import type { Server } from 'node:http'
 
-// Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
-// 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
+// Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
+// budget was no faster there, only bigger and colder). The budget grows from it with the
+// swarm's bandwidth-delay product up to the memory cap (`maxBufferBytes`).
+const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
+export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export interface TorrentOptions {
   // Output directory (default: the current directory).
@@ -46,7 +48,8 @@ export interface TorrentOptions {
   // Announce to the torrent's trackers (default true).
   announce?: boolean
   maxConnections?: number
-  // Bytes of pieces in flight (requested, assembling, or queued for disk): the memory budget.
+  // Bytes of pieces in flight (requested, assembling, or queued for disk) at the most: the
+  // memory cap.
   maxBufferBytes?: number
   uploadSlots?: number
   // Check existing files on open and keep what is good (default true).
@@ -130,12 +133,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
   private readonly opts: TorrentOptions
   private readonly store: FileStore
-  private readonly picker: Picker
+  private readonly picker: Picker<Peer>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
   private readonly sink: PieceSink
   private readonly cache: MemoryCache | null
-  private readonly budget: number
   private readonly swarm: Swarm
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
@@ -160,18 +162,19 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
-    const budget = this.budget = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
-    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
-    this.picker = new Picker(layout, have, budget, memory)
+    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(floor / meta.pieceLength)))
+    this.picker = new Picker(layout, have, floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
       this.picker.select(ranges)
     }
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, Math.ceil(floor / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
     this.cache = memory ? new MemoryCache(this.pool) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
@@ -195,7 +198,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs
     })
-    this.scheduler = new Scheduler(this.picker, this.swarm.peers)
+    this.scheduler = new Scheduler(this.picker, this.swarm.peers, { floor, cap })
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
@@ -314,6 +317,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
     this.waiting.clear()
     this.choker.destroy()
+    this.scheduler.destroy()
     this.pex?.destroy()
     this.stopDht?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
@@ -429,7 +433,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const windows = this.deadlines.windows()
     this.picker.setUrgent(this.deadlines.urgent(this.stored, windows))
     this.scheduler.fillAll()
-    this.cache?.trim(this.budget - this.picker.startedBytes, new Set(windows))
+    this.cache?.trim(this.picker.room, new Set(windows))
   }
 
   // Drops started pieces: their partial data and every request for them.

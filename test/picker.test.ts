@@ -21,7 +21,7 @@ function peer (pieces: number, has: number[]): PickerPeer & { requested: Set<str
   const bitfield = new Bitfield(pieces)
   for (const i of has) bitfield.set(i)
   const requested = new Set<string>()
-  return { bitfield, requested, hasRequested: (i, b) => requested.has(`${i}:${b}`) }
+  return { bitfield, requested }
 }
 
 t.test('rarest piece first, and a started piece is finished before another starts', async (t) => {
@@ -52,7 +52,7 @@ t.test('released and reset blocks are offered again', async (t) => {
   const a = peer(1, [0])
   picker.addPeer(a.bitfield)
   const got = pick(picker, a, 4)
-  picker.release(got[1])
+  picker.release(got[1], a)
   a.requested.delete(`0:${got[1].begin}`)
   t.same(pick(picker, a, 4), [got[1]])
   for (const r of got) picker.received(r.index, r.begin)
@@ -101,11 +101,11 @@ t.test('urgent-only mode fetches only the windows; abandon and evict make pieces
   picker.setUrgent([0, 1, 2])
   const first = pick(picker, a, 8)
   t.same([...new Set(first.map((r) => r.index))], [1, 2], 'piece 0 is missing at the peer')
-  t.equal(picker.startedBytes, 2 * PIECE)
+  t.equal(picker.room, 98 * PIECE)
   for (const r of first.filter((r) => r.index === 1)) picker.received(r.index, r.begin)
   picker.complete(1)
   t.same(picker.abandon(new Set([1])), [2], 'piece 2 dropped, nothing else started')
-  t.equal(picker.startedBytes, 0)
+  t.equal(picker.room, 100 * PIECE)
   a.requested.clear()
   picker.setUrgent([1, 2, 3])
   t.same([...new Set(pick(picker, a, 4).map((r) => r.index))], [2], 'abandoned piece 2 is offered again; 1 is had')

@@ -1,40 +1,51 @@
-// `pears serve`: the torrent's files over HTTP (lib/http) while it downloads, to files
-// with -o or else into the bounded memory cache, until Ctrl-C (exit 0). The URLs go to
-// stderr: a line per file, or one `serving` JSON line with --json.
+// `pears serve <torrent | magnet | ->`: the torrent's files over HTTP (lib/http) while it
+// downloads, to files with -o DIR or else into the bounded memory cache, until Ctrl-C
+// (exit 0). The URLs go to stderr: a line per file, or one `serving` JSON line with --json.
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import type { Torrent } from '../torrent.js'
+import { Torrent } from '../torrent.js'
 import { servedFiles } from '../http/listing.js'
+import { loadSource } from './download.js'
 import { EXIT, UserError } from './exit.js'
+import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
+import { peerTimeoutMs, progressMode, torrentOptions, withDht } from './session.js'
 import { supervise } from './supervise.js'
 
-export const DEFAULT_HTTP_PORT = 8888
+const DEFAULT_HTTP_PORT = 8888
 
-export interface ServeOptions {
-  httpPort: number
-  host: string
-  progress: ProgressMode
-  peerTimeoutMs: number
+export async function serve (source: string, values: Values): Promise<void> {
+  const progress = progressMode(values)
+  await withDht(values, async (dht) => {
+    const { meta, peers } = await loadSource(source, values, progress, values.output, dht)
+    const options = torrentOptions(values)
+    const t = await Torrent.open(meta, {
+      ...options,
+      peers: [...(options.peers ?? []), ...peers],
+      dir: values.output ?? '.',
+      dht,
+      storage: values.output === undefined ? 'memory' : 'disk'
+    })
+    const server = t.createServer()
+    try {
+      const host = values.host ?? '127.0.0.1'
+      await listen(server, values['http-port'] ?? DEFAULT_HTTP_PORT, host).catch(async (err) => { await t.destroy(); throw err })
+      announce(t, progress, `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`)
+      // Runs until interrupted, or until the swarm or the storage fails.
+      await supervise(t, { progress, peerTimeoutMs: peerTimeoutMs(values), interruptIsDone: true }, () => new Promise<void>(() => {}))
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
 }
 
-export async function serve (t: Torrent, opts: ServeOptions): Promise<void> {
-  const server = t.createServer()
-  try {
-    await listen(server, opts.httpPort, opts.host).catch(async (err) => { await t.destroy(); throw err })
-    const { port } = server.address() as AddressInfo
-    const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`
-    const files = servedFiles(t).map((s) => ({ index: s.index, path: s.file.path, url: base + s.url }))
-    if (opts.progress === 'json') {
-      process.stderr.write(JSON.stringify({ type: 'serving', time: Date.now(), name: t.meta.name, url: `${base}/`, playlist: `${base}/playlist.m3u`, files }) + '\n')
-    } else if (opts.progress === 'line') {
-      process.stderr.write(`pears: serving ${t.meta.name} at ${base}/ (playlist ${base}/playlist.m3u; Ctrl-C stops)\n${files.map((f) => `  ${f.url}\n`).join('')}`)
-    }
-    // Runs until interrupted, or until the swarm or the storage fails.
-    await supervise(t, { progress: opts.progress, peerTimeoutMs: opts.peerTimeoutMs, interruptIsDone: true }, () => new Promise<void>(() => {}))
-  } finally {
-    server.closeAllConnections()
-    server.close()
+function announce (t: Torrent, progress: ProgressMode, base: string): void {
+  const files = servedFiles(t).map((s) => ({ index: s.index, path: s.file.path, url: base + s.url }))
+  if (progress === 'json') {
+    process.stderr.write(JSON.stringify({ type: 'serving', time: Date.now(), name: t.meta.name, url: `${base}/`, playlist: `${base}/playlist.m3u`, files }) + '\n')
+  } else if (progress === 'line') {
+    process.stderr.write(`pears: serving ${t.meta.name} at ${base}/ (playlist ${base}/playlist.m3u; Ctrl-C stops)\n${files.map((f) => `  ${f.url}\n`).join('')}`)
   }
 }
 
