@@ -58,7 +58,7 @@ async function run (source: string, values: Values, dht: Dht | undefined): Promi
 
 // A .torrent path, `-` for stdin, or a magnet link (metadata fetched from peers and,
 // when writing files, saved as DIR/.pears/<info-hash>.torrent).
-async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
+export async function loadSource (arg: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   if (!isMagnet(arg)) return { meta: await loadTorrent(arg), peers: [] }
   let magnet
   try {

@@ -5,8 +5,9 @@
 import type { PeerAddress } from '../tracker/types.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
-// swarm: connecting to peers (download, seed, ...); seeding: when seeding stops.
-export type Group = 'download' | 'files' | 'progress' | 'swarm' | 'seeding' | 'create' | 'demo' | 'info' | 'common'
+// swarm: connecting to peers (download, seed, ...); seeding: when seeding stops;
+// serve: the HTTP server of `pears serve`.
+export type Group = 'download' | 'files' | 'progress' | 'swarm' | 'seeding' | 'serve' | 'create' | 'demo' | 'info' | 'common'
 
 interface Flag { readonly short?: string, readonly in: Group | readonly Group[], readonly help: string }
 interface Valued<T> extends Flag { readonly arg: string, readonly multiple?: boolean, parse (raw: string, flag: string): T }
@@ -33,6 +34,8 @@ export const OPTIONS = {
   seed: { in: 'download', help: 'keep seeding after the download (until Ctrl-C)' },
   'seed-ratio': { arg: 'R', in: 'seeding', parse: nonNegative, help: '... until R times the torrent\'s size is uploaded' },
   'seed-time': { arg: 'S', in: 'seeding', parse: positive, help: '... for S seconds' },
+  'http-port': { arg: 'N', in: 'serve', parse: port, help: 'HTTP port (default 8888; 0 picks one); --port stays the peer port' },
+  host: { arg: 'ADDR', in: 'serve', parse: text, help: 'address the HTTP server binds (default 127.0.0.1)' },
   announce: { arg: 'URL', multiple: true, in: 'create', parse: trackerUrl, help: 'tracker URL (repeatable: one tier each)' },
   'piece-length': { arg: 'KiB', in: 'create', parse: pieceKiB, help: 'piece length, a power of two of at least 16 (default: about 1500 pieces)' },
   private: { in: 'create', help: 'private torrent (BEP 27: no DHT, no peer exchange)' },

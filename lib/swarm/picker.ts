@@ -1,7 +1,7 @@
 // Which block next. Pieces in the readers' deadline windows come first, in order; then
 // the pieces this peer started (each peer works through whole pieces of its own, so a
-// slow peer holds few), then the rarest piece the peer has, then what is left of pieces
-// other peers started. When nothing is free, a block held by a much slower or snubbed
+// slow peer holds few), then the rarest piece the peer has (a stream-only torrent fetches only the windows),
+// then what is left of pieces other peers started. When nothing is free, a block held by a much slower or snubbed
 // peer is asked of this one too (stealing; at once for a reader's pieces). When every
 // missing piece is started, endgame lets two peers race for the last blocks. The bytes
 // of started pieces are capped: pieces are released only once stored downstream, so a
@@ -69,14 +69,11 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   private readonly wanted: Bitfield
   // Piece indexes to fetch first, in order (streaming deadlines).
   private urgent: number[] = []
-  // Sequential mode: no candidate lies below this piece (a piece stops being a candidate
-  // for good, except through select() and abandon(), which rewind it).
-  private lowest = 0
   // Where the rarest-first scan starts: after the piece started last.
   private cursor: number
 
-  // Sequential mode fetches the lowest missing piece first (a bounded stream window).
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly sequential = false) {
+  // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
@@ -87,7 +84,6 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
   select (ranges: [number, number][]): void {
     this.unstarted = 0
-    this.lowest = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
       if (ranges.some(([first, last]) => i >= first && i < last)) this.wanted.set(i)
       else this.wanted.clear(i)
@@ -106,6 +102,11 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   get done (): boolean {
     return this.unstarted === 0 && this.active.size === 0
+  }
+
+  // Bytes the budget has left beside the started pieces (below 0 when readers overran it).
+  get room (): number {
+    return this.maxActiveBytes - this.activeBytes
   }
 
   isWanted (i: number): boolean {
@@ -201,12 +202,26 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     }
   }
 
-  // Forget every started piece (a stream-only torrent whose reader left).
-  abandon (): void {
-    this.active.clear()
-    this.open.clear()
-    this.activeBytes = 0
-    this.lowest = 0
+  // Forgets the started pieces outside `keep` (no reader wants them any more) and
+  // returns them; they are candidates again.
+  abandon (keep: Set<number>): number[] {
+    const dropped: number[] = []
+    for (const a of this.active.values()) {
+      if (keep.has(a.index)) continue
+      this.active.delete(a.index)
+      this.open.delete(a)
+      this.activeBytes -= a.size
+      if (this.isCandidate(a.index)) this.unstarted++
+      dropped.push(a.index)
+    }
+    return dropped
+  }
+
+  // A stored piece left memory (a stream cache evicted it): fetch it again when wanted.
+  evict (index: number): void {
+    if (!this.have.get(index)) return
+    this.have.clear(index)
+    if (this.isCandidate(index)) this.unstarted++
   }
 
   // The piece failed its hash check: fetch every block again.
@@ -308,17 +323,12 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     }
   }
 
-  // Rarest wanted piece the peer has (lowest in sequential mode). Ties go to the piece
+  // Rarest wanted piece the peer has (none beyond the windows when urgentOnly). Ties go to the piece
   // after the last one started: runs of adjacent pieces make large contiguous writes,
   // and the random first start still spreads leechers of one swarm over the torrent.
   private nextPiece (has: Bitfield): number {
-    if (this.unstarted === 0) return -1
+    if (this.unstarted === 0 || this.urgentOnly) return -1
     const count = this.layout.pieceCount
-    if (this.sequential) {
-      while (this.lowest < count && !this.isCandidate(this.lowest)) this.lowest++
-      for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && has.get(i)) return i
-      return -1
-    }
     const offset = this.cursor
     let best = -1
     let bestAvail = Infinity
