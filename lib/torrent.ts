@@ -23,6 +23,7 @@ import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
+import { Throttles, type Limits } from './wire/throttle.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
@@ -33,7 +34,7 @@ import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 // 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
 export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
 
-export interface TorrentOptions {
+export interface TorrentOptions extends Limits {
   // Output directory (default: the current directory).
   dir?: string
   // Peers to dial besides those the trackers return.
@@ -134,6 +135,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
   private readonly choker: Choker
+  private readonly throttles: Throttles
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
@@ -154,6 +156,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
+    this.throttles = new Throttles(opts)
     const budget = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
@@ -185,10 +188,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       metadataSize: () => meta.raw.length,
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
-      requestTimeoutMs: opts.requestTimeoutMs
+      requestTimeoutMs: opts.requestTimeoutMs,
+      throttle: this.throttles.download
     })
     this.scheduler = new Scheduler(this.picker, this.swarm.peers)
-    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
+    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
       peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
@@ -290,6 +294,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   // else holds it): its memory becomes the next piece instead of garbage. Optional.
   recycle (chunk: Buffer): void {
     this.pool.put(chunk)
+  }
+
+  // Changes the rate limits while running (bytes per second, 0: none).
+  setLimits (limits: Limits): void {
+    this.throttles.set(limits)
   }
 
   addPeers (peers: PeerAddress[]): void {

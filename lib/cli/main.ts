@@ -13,6 +13,7 @@ import { EXIT, UserError, storageError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
 import { supervise } from './supervise.js'
 import { selection } from './selection.js'
+import { parseRate } from './rate.js'
 import { formatBytes, type ProgressMode } from './progress.js'
 
 const USAGE = `usage: pears <file.torrent | magnet-link | -> [options]
@@ -40,6 +41,8 @@ options:
       --dht-bootstrap HOST:PORT  DHT bootstrap node (repeatable; default: public routers)
       --dht-port N       UDP port for the DHT (default: random)
       --no-pex           no peer exchange
+      --download-limit R bytes/s for the whole process (K, M, G: powers of 1024; e.g. 8M)
+      --upload-limit R   bytes/s uploaded, the same way
       --seed             keep seeding after the download (until Ctrl-C)
       --seed-ratio R     ... until R times the torrent's size is uploaded
       --seed-time S      ... for S seconds
@@ -65,6 +68,8 @@ const OPTIONS = {
   'dht-bootstrap': { type: 'string', multiple: true },
   'dht-port': { type: 'string' },
   'no-pex': { type: 'boolean' },
+  'download-limit': { type: 'string' },
+  'upload-limit': { type: 'string' },
   size: { type: 'string' },
   seed: { type: 'boolean' },
   'seed-ratio': { type: 'string' },
@@ -173,7 +178,9 @@ function torrentOptions (values: Values): TorrentOptions {
     pex: !values['no-pex'],
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
-    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576
+    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576,
+    downloadLimit: parseRate(values['download-limit'], 'download-limit'),
+    uploadLimit: parseRate(values['upload-limit'], 'upload-limit')
   }
 }
 
