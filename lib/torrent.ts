@@ -24,6 +24,8 @@ import type { PeerAddress } from './tracker/types.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
 import { Throttles, type Limits } from './wire/throttle.js'
+import { WebSeeds } from './webseed/seeds.js'
+import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
@@ -63,6 +65,8 @@ export interface TorrentOptions extends Limits {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // Fetch from the torrent's web seeds (BEP 19; default true).
+  webSeeds?: boolean
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -77,6 +81,7 @@ export interface Progress {
   downloaded: number
   uploaded: number
   peers: number
+  webSeeds: number
   known: number
   rate: number
 }
@@ -136,6 +141,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly uploader: Uploader
   private readonly choker: Choker
   private readonly throttles: Throttles
+  private readonly webSeeds: WebSeeds
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
@@ -191,7 +197,17 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       requestTimeoutMs: opts.requestTimeoutMs,
       throttle: this.throttles.download
     })
-    this.scheduler = new Scheduler(this.picker, this.swarm.peers)
+    this.webSeeds = new WebSeeds({
+      urls: opts.webSeeds === false ? [] : meta.webSeeds,
+      layout,
+      files: meta.files,
+      throttle: this.throttles.download,
+      onBlock: (source, block, done) => this.onBlock(source, block, done),
+      attach: (source) => this.scheduler.attach(source),
+      warn: (err) => this.emit('warning', err),
+      stallMs: opts.requestTimeoutMs
+    })
+    this.scheduler = new Scheduler(this.picker, joined<Source>(this.swarm.peers, this.webSeeds))
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
@@ -236,7 +252,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   get progress (): Progress {
-    let rate = 0
+    let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
     for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
     return {
@@ -246,6 +262,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       downloaded: this.downloaded,
       uploaded,
       peers: this.swarm.peers.size,
+      webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
       rate
     }
@@ -312,6 +329,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.waiting.clear()
     this.choker.destroy()
     this.pex?.destroy()
+    this.webSeeds.destroy()
     this.stopDht?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
@@ -349,6 +367,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     this.swarm.add(this.opts.peers ?? [])
     if (this.picker.done) this.finish()
+    else this.webSeeds.start()
     this.emit('ready')
   }
 
@@ -356,7 +375,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return Math.max(0, this.meta.length - this.have.count * this.meta.pieceLength)
   }
 
-  private onBlock (peer: Peer, block: Block, done: () => void): void {
+  private onBlock (peer: Source, block: Block, done: () => void): void {
     if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) return done()
     this.downloaded += block.data.length
     if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
@@ -394,6 +413,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private onInvalid (index: number, from: Set<string>): void {
     this.picker.reset(index)
     for (const p of this.swarm.peers) if (from.has(p.address)) this.swarm.offend(p, 5, `piece ${index} failed its hash check`)
+    this.webSeeds.blame(from, index)
     this.emit('warning', new Error(`piece ${index} failed its hash check; fetching it again`))
     this.scheduler.fillAll()
   }
@@ -432,6 +452,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.finished = true
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
+    this.webSeeds.destroy()
     this.emit('done')
   }
 

@@ -18,7 +18,7 @@ import { formatBytes, type ProgressMode } from './progress.js'
 
 const USAGE = `usage: pears <file.torrent | magnet-link | -> [options]
        pears seed <file.torrent> <path> [options]
-       pears create <path> [--announce URL]... [-o out.torrent] [--piece-length KiB] [--private] [--v2 | --hybrid]
+       pears create <path> [--announce URL]... [--web-seed URL]... [-o out.torrent] [--piece-length KiB] [--private] [--v2 | --hybrid]
        pears demo [--size MiB]
 
 Downloads to files; when stdout is not a terminal and no -o is given, streams the
@@ -29,7 +29,7 @@ options:
       --stdout           stream to stdout (also -o -); with -o DIR, do both
       --file N|NAME      only this file (index from --list, or path)
       --range START-END  only these bytes (inclusive) of the file or torrent
-      --list             print the files (index, size, path) and exit
+      --list             print the files (index, size, path), then web seeds, and exit
   -q, --quiet            no progress output
       --json             progress as NDJSON lines on stderr
       --peer HOST:PORT   also connect to this peer (repeatable)
@@ -41,6 +41,7 @@ options:
       --dht-bootstrap HOST:PORT  DHT bootstrap node (repeatable; default: public routers)
       --dht-port N       UDP port for the DHT (default: random)
       --no-pex           no peer exchange
+      --no-webseeds      do not download from the torrent's web seeds (BEP 19)
       --download-limit R bytes/s for the whole process (K, M, G: powers of 1024; e.g. 8M)
       --upload-limit R   bytes/s uploaded, the same way
       --seed             keep seeding after the download (until Ctrl-C)
@@ -68,6 +69,8 @@ const OPTIONS = {
   'dht-bootstrap': { type: 'string', multiple: true },
   'dht-port': { type: 'string' },
   'no-pex': { type: 'boolean' },
+  'no-webseeds': { type: 'boolean' },
+  'web-seed': { type: 'string', multiple: true },
   'download-limit': { type: 'string' },
   'upload-limit': { type: 'string' },
   size: { type: 'string' },
@@ -133,6 +136,7 @@ async function withDht (values: Values, fn: (dht: Dht | undefined) => Promise<vo
 
 function list (meta: Metainfo): void {
   meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
+  for (const url of meta.webSeeds) process.stdout.write(`webseed\t${url}\n`)
 }
 
 async function download (command: string, values: Values, progress: ProgressMode, toFiles: boolean, dht: Dht | undefined): Promise<void> {
@@ -176,6 +180,7 @@ function peerTimeout (values: Values): number {
 function torrentOptions (values: Values): TorrentOptions {
   return {
     pex: !values['no-pex'],
+    webSeeds: !values['no-webseeds'],
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
     maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576,
@@ -213,6 +218,8 @@ async function create (args: string[], values: Values): Promise<void> {
   if (args.length !== 1) throw new UserError(USAGE, EXIT.usage)
   const kib = number(values['piece-length'], 'piece-length')
   if (kib !== undefined && (kib < 16 || !Number.isInteger(Math.log2(kib)))) throw new UserError('--piece-length must be a power of two of at least 16 (KiB)', EXIT.usage)
+  const badSeed = (values['web-seed'] ?? []).find((u) => !/^https?:\/\/./.test(u))
+  if (badSeed !== undefined) throw new UserError(`--web-seed needs an http:// or https:// URL, got "${badSeed}"`, EXIT.usage)
   let torrent: Buffer
   try {
     const { createTorrent } = await import('../create.js')
@@ -220,7 +227,8 @@ async function create (args: string[], values: Values): Promise<void> {
       announce: (values.announce ?? []).map((u) => [u]),
       version: values.v2 ? 2 : values.hybrid ? 'hybrid' : 1,
       pieceLength: kib === undefined ? undefined : kib * 1024,
-      private: values.private
+      private: values.private,
+      webSeeds: values['web-seed']
     })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code

@@ -2,13 +2,13 @@
 // peer gets up to its window of outstanding requests from the picker; requests a
 // peer will not answer (choke, snub, disconnect) go back to the picker.
 import type { Picker, PickerPeer } from './picker.js'
-import type { Peer } from '../wire/peer.js'
+import type { Source as Peer } from './source.js'
 import { Bitfield } from '../bitfield.js'
 
 const REFILL_BATCH = 32
 
 export class Scheduler {
-  constructor (private readonly picker: Picker, private readonly peers: Set<Peer>) {}
+  constructor (private readonly picker: Picker, private readonly peers: Iterable<Peer>) {}
 
   attach (peer: Peer): void {
     const updated = (): void => { this.updateInterest(peer); this.fill(peer) }

@@ -64,7 +64,7 @@ export interface Pausable { pause (): unknown, resume (): unknown }
 export class ReadGate {
   private full = false
   private timer: NodeJS.Timeout | null = null
-  private paused = false
+  private isPaused = false
 
   constructor (private readonly source: Pausable, private readonly throttle?: Throttle) {}
 
@@ -74,6 +74,10 @@ export class ReadGate {
     const ms = this.throttle?.take(n) ?? 0
     if (ms > 0 && !this.timer) this.wait(ms)
     this.update()
+  }
+
+  get paused (): boolean {
+    return this.isPaused
   }
 
   // The consumer has room again.
@@ -99,8 +103,8 @@ export class ReadGate {
 
   private update (): void {
     const hold = this.full || this.timer !== null
-    if (hold === this.paused) return
-    this.paused = hold
+    if (hold === this.isPaused) return
+    this.isPaused = hold
     if (hold) this.source.pause()
     else this.source.resume()
   }
