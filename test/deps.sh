@@ -5,6 +5,7 @@ missing=""
 [ -x /usr/bin/opentracker ] || missing="$missing opentracker"
 [ -x /usr/bin/aria2c ] || missing="$missing aria2"
 [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+[ -x /usr/bin/openssl ] || missing="$missing openssl"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2

@@ -2,15 +2,21 @@
 // beside a libtorrent seeder; a web seed that serves wrong bytes or nothing at all.
 import t from 'tap'
 import path from 'node:path'
+import net from 'node:net'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { readFile, writeFile } from 'node:fs/promises'
 import { startLtSeeder, sha1File, makeContent } from './helpers/libtorrent.js'
 import { runPears } from './helpers/cli.js'
-import { startNginx, type Nginx } from './helpers/nginx.js'
+import { startNginx, type Nginx, type NginxOptions } from './helpers/nginx.js'
 import { MiB } from './helpers/swarm.js'
 import { createTorrent } from '../lib/create.js'
 import { parseTorrent } from '../lib/metainfo.js'
 import { encode } from '../lib/bencode.js'
+import { Torrent } from '../lib/torrent.js'
 import { fileUrl, webSeedUrls } from '../lib/webseed/url.js'
+
+const exec = promisify(execFile)
 
 // Requests nginx served: status and body bytes of each.
 async function served (nginx: Nginx): Promise<{ status: number, bytes: number }[]> {
@@ -21,7 +27,7 @@ async function served (nginx: Nginx): Promise<{ status: number, bytes: number }[
   })
 }
 
-async function nginxFor (t: { teardown: (fn: () => Promise<void>) => void }, root: string, dir: string, opts: { limitRate?: string, extra?: string } = {}): Promise<Nginx> {
+async function nginxFor (t: { teardown: (fn: () => Promise<void>) => void }, root: string, dir: string, opts: Omit<NginxOptions, 'root' | 'dir'> = {}): Promise<Nginx> {
   const nginx = await startNginx({ root, dir, ...opts })
   t.teardown(() => nginx.stop())
   return nginx
@@ -137,4 +143,45 @@ t.test('web seeds count against --download-limit', async (t) => {
   t.equal(await sha1File(path.join(dir, 'out', 'r.bin')), await sha1File(path.join(dir, 'src', 'r.bin')))
   const least = ((size - 512 * 1024) / (2 * MiB)) * 1000
   t.ok(ms >= least, `took ${ms} ms, at least ${Math.round(least)} ms at 2 MiB/s`)
+})
+
+t.test('an https web seed (a certificate the system trusts) serves a multi-file torrent', async (t) => {
+  const dir = t.testdir({ src: {}, out: {}, nginx: {} })
+  const cert = path.join(dir, 'cert.pem')
+  const key = path.join(dir, 'key.pem')
+  await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+  const files = [{ path: 'a.bin', size: 300_001 }, { path: 'b/c.bin', size: 500_000 }]
+  await makeContent(path.join(dir, 'src', 'h'), files)
+  const nginx = await nginxFor(t, path.join(dir, 'src'), path.join(dir, 'nginx'), { tls: { cert, key } })
+  const torrent = path.join(dir, 'h.torrent')
+  await writeFile(torrent, await createTorrent(path.join(dir, 'src', 'h'), { pieceLength: 65536, webSeeds: [`${nginx.url}/`] }))
+  // The child trusts the test's certificate as it would a system CA.
+  process.env.NODE_EXTRA_CA_CERTS = cert
+  t.teardown(() => { delete process.env.NODE_EXTRA_CA_CERTS })
+  const run = await runPears([torrent, '-o', path.join(dir, 'out'), '--peer-timeout', '10'])
+  t.equal(run.code, 0, run.stderr)
+  for (const f of files) t.equal(await sha1File(path.join(dir, 'out', 'h', f.path)), await sha1File(path.join(dir, 'src', 'h', f.path)), f.path)
+  t.ok(nginx.url.startsWith('https:'))
+})
+
+t.test('a web seed that stalls is backed off and the peers finish the download', async (t) => {
+  const dir = t.testdir({ src: {}, out: {}, work: {} })
+  await makeContent(path.join(dir, 'src'), [{ path: 'st.bin', size: 2 * MiB }])
+  // Accepts connections and never answers.
+  const sockets = new Set<net.Socket>()
+  const hang = net.createServer((s) => { sockets.add(s) })
+  await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const s of sockets) s.destroy(); hang.close() })
+  const url = `http://127.0.0.1:${(hang.address() as net.AddressInfo).port}/st.bin`
+  const torrent = path.join(dir, 'st.torrent')
+  await writeFile(torrent, await createTorrent(path.join(dir, 'src', 'st.bin'), { pieceLength: 65536, webSeeds: [url] }))
+  const seeder = await startLtSeeder({ torrent, data: path.join(dir, 'src'), workDir: path.join(dir, 'work'), uploadRate: MiB / 2 })
+  t.teardown(() => seeder.stop())
+  const warnings: string[] = []
+  const tor = await Torrent.open(parseTorrent(await readFile(torrent)), { dir: path.join(dir, 'out'), port: null, requestTimeoutMs: 1000, peers: [{ host: '127.0.0.1', port: seeder.port }] })
+  tor.on('warning', (err) => warnings.push(err.message))
+  await new Promise<void>((resolve) => tor.done ? resolve() : tor.once('done', resolve))
+  await tor.destroy()
+  t.ok(warnings.some((w) => w.startsWith(`web seed ${url}: no data for 1 s; retrying`)), warnings.join('; '))
+  t.equal(await sha1File(path.join(dir, 'out', 'st.bin')), await sha1File(path.join(dir, 'src', 'st.bin')))
 })

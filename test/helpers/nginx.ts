@@ -20,6 +20,8 @@ export interface NginxOptions {
   limitRate?: string
   // Extra server-block directives (locations, redirects).
   extra?: string
+  // Serve https with this certificate and key (PEM files).
+  tls?: { cert: string, key: string }
 }
 
 export async function startNginx (opts: NginxOptions): Promise<Nginx> {
@@ -43,7 +45,8 @@ http {
   sendfile on;
   keepalive_requests 100000;
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${opts.tls ? ' ssl' : ''};
+    ${opts.tls ? `ssl_certificate ${opts.tls.cert}; ssl_certificate_key ${opts.tls.key};` : ''}
     root ${opts.root};
     ${opts.limitRate ? `limit_rate ${opts.limitRate};` : ''}
     ${opts.extra ?? ''}
@@ -61,7 +64,7 @@ http {
   }
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     log,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM')
