@@ -142,6 +142,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly choker: Choker
   private readonly throttles: Throttles
   private readonly webSeeds: WebSeeds
+  // Peers and web seeds.
+  private readonly sources: Iterable<Source>
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
@@ -207,7 +209,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       warn: (err) => this.emit('warning', err),
       stallMs: opts.requestTimeoutMs
     })
-    this.scheduler = new Scheduler(this.picker, joined<Source>(this.swarm.peers, this.webSeeds))
+    this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
+    this.scheduler = new Scheduler(this.picker, this.sources)
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
@@ -299,7 +302,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       this.picker.select([])
       this.picker.abandon()
       this.assembler.clear()
-      for (const p of this.swarm.peers) {
+      for (const p of this.sources) {
         p.cancelAll()
         p.interested(false)
       }

@@ -231,6 +231,7 @@ export class WebSeed extends EventEmitter implements Source {
         gate.read(chunk.length, waiting === 0)
       })
       res.on('end', () => { ended = true; finish() })
+      res.on('close', () => { if (!ended) reject(new WebSeedError('connection closed')) })
       res.on('error', (err) => reject(new WebSeedError(err.message)))
       res.on('aborted', () => reject(new WebSeedError('connection lost')))
     })
