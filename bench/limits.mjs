@@ -16,7 +16,7 @@ const sizeMiB = Number(arg('size', '32'))
 const limit = arg('limit', '8M')
 const out = arg('out', null)
 const { parseRate } = await import(path.join(root, 'dist/cli/rate.js'))
-const limitBytes = parseRate(limit, 'limit')
+const limitBytes = parseRate(limit)
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pears-limits-'))
 const children = new Set()

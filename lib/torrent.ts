@@ -32,9 +32,11 @@ import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 
-// Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
-// 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
+// Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
+// budget was no faster there, only bigger and colder). The budget grows from it with the
+// swarm's bandwidth-delay product up to the memory cap (`maxBufferBytes`).
+const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
+export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export interface TorrentOptions extends Limits {
   // Output directory (default: the current directory).
@@ -47,7 +49,8 @@ export interface TorrentOptions extends Limits {
   // Announce to the torrent's trackers (default true).
   announce?: boolean
   maxConnections?: number
-  // Bytes of pieces in flight (requested, assembling, or queued for disk): the memory budget.
+  // Bytes of pieces in flight (requested, assembling, or queued for disk) at the most: the
+  // memory cap.
   maxBufferBytes?: number
   uploadSlots?: number
   // Check existing files on open and keep what is good (default true).
@@ -132,7 +135,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly waiting = new Map<number, { resolve: () => void, reject: (err: Error) => void }[]>()
   private readonly opts: TorrentOptions
   private readonly store: FileStore
-  private readonly picker: Picker
+  private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
   private readonly sink: PieceSink
@@ -165,18 +168,19 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.verifiedAtStart = have.count
     this.opts = opts
     this.throttles = new Throttles(opts)
-    const budget = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
-    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
-    this.picker = new Picker(layout, have, budget, memory)
+    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(floor / meta.pieceLength)))
+    this.picker = new Picker(layout, have, floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
       this.picker.select(ranges)
     }
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, Math.ceil(floor / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
     this.sink = memory ? new MemoryWindow() : new PieceWriter(store, meta.pieceLength, this.pool)
     this.assembler.pipe(this.sink)
@@ -210,7 +214,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       stallMs: opts.requestTimeoutMs
     })
     this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
-    this.scheduler = new Scheduler(this.picker, this.sources)
+    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
@@ -331,6 +335,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
     this.waiting.clear()
     this.choker.destroy()
+    this.scheduler.destroy()
     this.pex?.destroy()
     this.webSeeds.destroy()
     this.stopDht?.()

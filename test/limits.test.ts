@@ -18,11 +18,14 @@ const SLACK = 512 * 1024
 const least = (bytes: number, rate: number): number => ((bytes - SLACK) / rate) * 1000
 
 t.test('rates parse with K, M and G as powers of 1024', async (t) => {
-  t.equal(parseRate('8M', 'x'), 8 * MiB)
-  t.equal(parseRate('500k', 'x'), 500 * 1024)
-  t.equal(parseRate('1.5G', 'x'), 1.5 * 1024 * MiB)
-  t.equal(parseRate('1000', 'x'), 1000)
-  t.throws(() => parseRate('fast', 'download-limit'), /--download-limit needs bytes per second/)
+  t.equal(parseRate('8M'), 8 * MiB)
+  t.equal(parseRate('500k'), 500 * 1024)
+  t.equal(parseRate('1.5G'), 1.5 * 1024 * MiB)
+  t.equal(parseRate('1000'), 1000)
+  t.equal(parseRate('fast'), null)
+  const bad = await runPears(['x.torrent', '--download-limit', 'fast'])
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /^pears: --download-limit needs bytes per second such as 500K or 8M, got "fast"/)
 })
 
 t.test('a token bucket in debt delays by the debt over the rate', async (t) => {

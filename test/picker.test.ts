@@ -21,7 +21,7 @@ function peer (pieces: number, has: number[]): PickerPeer & { requested: Set<str
   const bitfield = new Bitfield(pieces)
   for (const i of has) bitfield.set(i)
   const requested = new Set<string>()
-  return { bitfield, requested, hasRequested: (i, b) => requested.has(`${i}:${b}`) }
+  return { bitfield, requested }
 }
 
 t.test('rarest piece first, and a started piece is finished before another starts', async (t) => {
@@ -52,7 +52,7 @@ t.test('released and reset blocks are offered again', async (t) => {
   const a = peer(1, [0])
   picker.addPeer(a.bitfield)
   const got = pick(picker, a, 4)
-  picker.release(got[1])
+  picker.release(got[1], a)
   a.requested.delete(`0:${got[1].begin}`)
   t.same(pick(picker, a, 4), [got[1]])
   for (const r of got) picker.received(r.index, r.begin)

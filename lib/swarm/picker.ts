@@ -1,37 +1,49 @@
-// Which block next. Pieces already started are finished first (so memory holds few
-// partial pieces), then pieces in the readers' deadline windows in order, then the
-// rarest piece the peer has. When every missing piece is started, endgame lets
-// several peers race for the last blocks. The bytes of started pieces are capped:
-// pieces are released only once stored downstream, so a slow sink stops new requests.
+// Which block next. Pieces in the readers' deadline windows come first, in order; then
+// the pieces this peer started (each peer works through whole pieces of its own, so a
+// slow peer holds few), then the rarest piece the peer has, then what is left of pieces
+// other peers started. When nothing is free, a block held by a much slower or snubbed
+// peer is asked of this one too (stealing; at once for a reader's pieces). When every
+// missing piece is started, endgame lets two peers race for the last blocks. The bytes
+// of started pieces are capped: pieces are released only once stored downstream, so a
+// slow sink stops new requests.
 import { Bitfield } from '../bitfield.js'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { BlockRef } from '../wire/messages.js'
 
-const ENDGAME_RACERS = 2
-
 export interface PickerPeer {
   bitfield: Bitfield
-  hasRequested (index: number, begin: number): boolean
 }
 
-interface Active {
+export interface PickOptions<P> {
+  // Pieces the peer may be asked for, when fewer than it has (choked: allowed-fast only).
+  allowed?: Bitfield
+  // Should this peer also be asked for a block `holder` was asked for at `askedAt`?
+  steal?: (holder: P, askedAt: number, urgent: boolean) => boolean
+}
+
+interface Active<P> {
   index: number
   size: number
   blocks: number
-  // Outstanding requests per block (more than one only in endgame).
-  requested: Uint8Array
+  // The peer that started the piece: it continues the piece before starting another.
+  owner: P | null
+  // Who was asked for each block: at most two (endgame and stealing add a second).
+  first: (P | null)[]
+  second: (P | null)[]
+  // When the first request for each block went out (ms).
+  askedAt: Float64Array
   received: Uint8Array
   receivedCount: number
   // No block below this one is free.
   firstFree: number
 }
 
-export class Picker {
+export class Picker<P extends PickerPeer = PickerPeer> {
   private readonly availability: Uint32Array
-  private readonly active = new Map<number, Active>()
-  // Started pieces with a block nobody has been asked for: all that pick() must visit
-  // before starting new pieces (most of the time it is empty).
-  private readonly open = new Set<Active>()
+  // In the order they were started: the oldest hold the budget longest.
+  private readonly active = new Map<number, Active<P>>()
+  // Started pieces with a block nobody has been asked for (most of the time few).
+  private readonly open = new Set<Active<P>>()
   private activeBytes = 0
   // Missing pieces that are wanted and not started.
   private unstarted: number
@@ -45,7 +57,7 @@ export class Picker {
   private cursor: number
 
   // Sequential mode fetches the lowest missing piece first (a bounded stream window).
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly sequential = false) {
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly sequential = false) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
@@ -66,6 +78,11 @@ export class Picker {
 
   setUrgent (pieces: number[]): void {
     this.urgent = pieces
+  }
+
+  // Bytes of started pieces allowed (the scheduler follows the swarm's bandwidth-delay product).
+  setBudget (bytes: number): void {
+    this.maxActiveBytes = bytes
   }
 
   get done (): boolean {
@@ -94,48 +111,67 @@ export class Picker {
     return false
   }
 
-  pick (peer: PickerPeer, n: number): BlockRef[] {
+  pick (peer: P, n: number, opts: PickOptions<P> = {}): BlockRef[] {
     const out: BlockRef[] = []
-    // The usual case while downstream is busy: every started piece is fully requested
-    // and no piece, urgent or not, fits in the budget.
-    if (this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
+    const has = opts.allowed ?? peer.bitfield
+    const steal = opts.steal
+    // The usual case while downstream is busy: every started piece is fully requested,
+    // no piece, urgent or not, fits in the budget, and nothing is worth stealing.
+    if (!steal && this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
+    const now = Date.now()
     for (const i of this.urgent) {
       if (out.length >= n) return out
-      if (!peer.bitfield.get(i) || !this.isWanted(i)) continue
-      const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i) : undefined)
-      if (a) this.fill(a, out, n)
+      if (!has.get(i) || !this.isWanted(i)) continue
+      const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i, peer) : undefined)
+      if (a) this.fill(a, peer, out, n, now)
+      if (a && steal) this.steal(a, peer, steal, true, out, n)
     }
     for (const a of this.open) {
       if (out.length >= n) return out
-      if (peer.bitfield.get(a.index)) this.fill(a, out, n)
+      if (a.owner === peer && has.get(a.index)) this.fill(a, peer, out, n, now)
     }
     while (out.length < n && this.activeBytes < this.maxActiveBytes) {
-      const i = this.nextPiece(peer)
+      const i = this.nextPiece(has)
       if (i < 0 || !this.hasRoom(i, false)) break
-      this.fill(this.start(i), out, n)
+      this.fill(this.start(i, peer), peer, out, n, now)
     }
-    if (out.length < n && this.unstarted === 0) this.endgame(peer, out, n)
+    for (const a of this.open) {
+      if (out.length >= n) return out
+      if (has.get(a.index)) this.fill(a, peer, out, n, now)
+    }
+    if (steal) {
+      for (const a of this.active.values()) {
+        if (out.length >= n) return out
+        if (has.get(a.index)) this.steal(a, peer, steal, false, out, n)
+      }
+    }
+    if (out.length < n && this.unstarted === 0) this.endgame(peer, has, steal, out, n)
     return out
   }
 
-  // First arrival of a block → 'only', or 'raced' when other peers were asked for it too
-  // (endgame). Duplicates and strays → false.
+  // First arrival of a block → 'only', or 'raced' when another peer was asked for it too
+  // (endgame, stealing). Duplicates and strays → false.
   received (index: number, begin: number): false | 'only' | 'raced' {
     const a = this.active.get(index)
     const b = begin / BLOCK_SIZE
     if (!a || a.received[b] === 1) return false
     a.received[b] = 1
     a.receivedCount++
-    return a.requested[b] > 1 ? 'raced' : 'only'
+    return a.second[b] !== null ? 'raced' : 'only'
   }
 
-  // A request that will not be answered (choke, timeout, disconnect).
-  release (ref: BlockRef): void {
+  // A request `peer` will not answer (choke, timeout, disconnect, or cancelled).
+  release (ref: BlockRef, peer: P): void {
     const a = this.active.get(ref.index)
     const b = ref.begin / BLOCK_SIZE
-    if (!a || a.received[b] === 1 || a.requested[b] === 0) return
-    a.requested[b]--
-    if (a.requested[b] === 0 && b < a.firstFree) {
+    if (!a || a.received[b] === 1) return
+    if (a.second[b] === peer) {
+      a.second[b] = null
+    } else if (a.first[b] === peer) {
+      a.first[b] = a.second[b]
+      a.second[b] = null
+    }
+    if (a.first[b] === null && b < a.firstFree) {
       a.firstFree = b
       this.open.add(a)
     }
@@ -153,7 +189,8 @@ export class Picker {
   reset (index: number): void {
     const a = this.active.get(index)
     if (!a) return
-    a.requested.fill(0)
+    a.first.fill(null)
+    a.second.fill(null)
     a.received.fill(0)
     a.receivedCount = 0
     a.firstFree = 0
@@ -162,7 +199,7 @@ export class Picker {
   }
 
   // Padding is zeros by definition (BEP 47): count it received, never request it.
-  private markPadding (a: Active): void {
+  private markPadding (a: Active<P>): void {
     for (const b of this.layout.padBlocks(a.index)) {
       a.received[b] = 1
       a.receivedCount++
@@ -192,13 +229,16 @@ export class Picker {
     return this.active.size === 0 || this.activeBytes + this.layout.pieceSize(i) <= limit
   }
 
-  private start (i: number): Active {
+  private start (i: number, owner: P): Active<P> {
     const blocks = this.layout.blockCount(i)
-    const a: Active = {
+    const a: Active<P> = {
       index: i,
       size: this.layout.pieceSize(i),
       blocks,
-      requested: new Uint8Array(blocks),
+      owner,
+      first: new Array<P | null>(blocks).fill(null),
+      second: new Array<P | null>(blocks).fill(null),
+      askedAt: new Float64Array(blocks),
       received: new Uint8Array(blocks),
       receivedCount: 0,
       firstFree: 0
@@ -211,25 +251,45 @@ export class Picker {
     return a
   }
 
-  private fill (a: Active, out: BlockRef[], n: number): void {
+  private fill (a: Active<P>, peer: P, out: BlockRef[], n: number, now: number): void {
     for (let b = a.firstFree; b < a.blocks && out.length < n; b++) {
-      if (a.requested[b] !== 0 || a.received[b] !== 0) continue
-      a.requested[b] = 1
+      if (a.first[b] !== null || a.received[b] !== 0) continue
+      a.first[b] = peer
+      a.askedAt[b] = now
       out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
     }
-    while (a.firstFree < a.blocks && (a.requested[a.firstFree] !== 0 || a.received[a.firstFree] !== 0)) a.firstFree++
+    while (a.firstFree < a.blocks && (a.first[a.firstFree] !== null || a.received[a.firstFree] !== 0)) a.firstFree++
     if (a.firstFree === a.blocks) this.open.delete(a)
+  }
+
+  // Ask `peer` too for blocks of this piece that another peer holds and, by the
+  // scheduler's judgement, will be slow to deliver (in endgame: any block one peer holds).
+  // A block both of whose holders are slow gets `peer` in place of the second: two
+  // stalled racers must not lock out a third that delivers.
+  private steal (a: Active<P>, peer: P, worth: PickOptions<P>['steal'], urgent: boolean, out: BlockRef[], n: number, endgame = false): void {
+    for (let b = 0; b < a.blocks && out.length < n; b++) {
+      const one = a.first[b]
+      const two = a.second[b]
+      if (one === null || one === peer || two === peer || a.received[b] !== 0) continue
+      const at = a.askedAt[b]
+      const take = two === null
+        ? endgame || (worth?.(one, at, urgent) ?? false)
+        : worth !== undefined && worth(one, at, urgent) && worth(two, at, urgent)
+      if (!take) continue
+      a.second[b] = peer
+      out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
+    }
   }
 
   // Rarest wanted piece the peer has (lowest in sequential mode). Ties go to the piece
   // after the last one started: runs of adjacent pieces make large contiguous writes,
   // and the random first start still spreads leechers of one swarm over the torrent.
-  private nextPiece (peer: PickerPeer): number {
+  private nextPiece (has: Bitfield): number {
     if (this.unstarted === 0) return -1
     const count = this.layout.pieceCount
     if (this.sequential) {
       while (this.lowest < count && !this.isCandidate(this.lowest)) this.lowest++
-      for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
+      for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && has.get(i)) return i
       return -1
     }
     const offset = this.cursor
@@ -237,7 +297,7 @@ export class Picker {
     let bestAvail = Infinity
     for (let k = 0; k < count; k++) {
       const i = (k + offset) % count
-      if (!this.isCandidate(i) || !peer.bitfield.get(i)) continue
+      if (!this.isCandidate(i) || !has.get(i)) continue
       const avail = this.availability[i]
       if (avail < bestAvail) {
         best = i
@@ -249,19 +309,12 @@ export class Picker {
     return best
   }
 
-  // Ask this peer too for blocks others are already fetching.
-  private endgame (peer: PickerPeer, out: BlockRef[], n: number): void {
-    const picked = new Set(out.map((r) => `${r.index}:${r.begin}`))
+  // Ask this peer too for blocks others are already fetching. Two racers per block are
+  // enough; fifty would only waste bandwidth and CPU.
+  private endgame (peer: P, has: Bitfield, worth: PickOptions<P>['steal'], out: BlockRef[], n: number): void {
     for (const a of this.active.values()) {
-      if (!peer.bitfield.get(a.index)) continue
-      for (let b = 0; b < a.blocks && out.length < n; b++) {
-        const begin = b * BLOCK_SIZE
-        // Two racers per block are enough; fifty would only waste bandwidth and CPU.
-        if (a.received[b] !== 0 || a.requested[b] >= ENDGAME_RACERS || peer.hasRequested(a.index, begin) || picked.has(`${a.index}:${begin}`)) continue
-        a.requested[b]++
-        out.push({ index: a.index, begin, length: this.layout.blockSize(a.index, b) })
-      }
       if (out.length >= n) return
+      if (has.get(a.index)) this.steal(a, peer, worth, false, out, n, true)
     }
   }
 }

@@ -3,6 +3,7 @@
 // to the same onBlock path.
 import type { Bitfield } from '../bitfield.js'
 import type { BlockRef } from '../wire/messages.js'
+import type { Pace } from './pacing.js'
 
 export interface SourceEvents {
   bitfield: []
@@ -14,7 +15,7 @@ export interface SourceEvents {
   close: []
 }
 
-export interface Source {
+export interface Source extends Pace {
   on<E extends keyof SourceEvents> (event: E, fn: (...args: SourceEvents[E]) => void): unknown
   once<E extends keyof SourceEvents> (event: E, fn: (...args: SourceEvents[E]) => void): unknown
   // host:port of a peer, the URL of a web seed: whom a failed piece is blamed on.
@@ -28,9 +29,6 @@ export interface Source {
   readonly refused: Set<number>
   // Requests to keep in flight.
   readonly window: number
-  readonly outstandingCount: number
-  // Bytes per second received.
-  readonly rate: number
   readonly destroyed: boolean
   interested (yes: boolean): void
   hasRequested (index: number, begin: number): boolean
@@ -38,6 +36,8 @@ export interface Source {
   cancel (ref: BlockRef): void
   cancelAll (): void
   takeOutstanding (): BlockRef[]
+  // On the scheduler's tick: true when the source just became snubbed.
+  checkSnub (now: number): boolean
 }
 
 // Peers and web seeds as one collection for the scheduler.

@@ -15,6 +15,7 @@ import type { BlockRef } from '../wire/messages.js'
 import type { Block } from '../wire/peer.js'
 import { ReadGate, type Throttle } from '../wire/throttle.js'
 import type { Source, SourceEvents } from '../swarm/source.js'
+import { snubAfterMs } from '../swarm/pacing.js'
 import { Agents, getRange, WebSeedError } from './fetch.js'
 import { fileUrl } from './url.js'
 
@@ -44,6 +45,7 @@ const MAX_WINDOW = 1024
 const WINDOW_S = 1
 const TICK_MS = 500
 const MAX_HASH_FAILURES = 2
+const RTT_GAIN = 1 / 8
 
 interface Run { abort (): void, lastData: number, gate: ReadGate | null }
 
@@ -63,10 +65,16 @@ export class WebSeed extends EventEmitter implements Source {
   readonly allowedFast = new Set<number>()
   readonly refused = new Set<number>()
   rate = 0
+  // Ms from sending a request to its first byte, smoothed (0 until measured).
+  rtt = 0
+  readonly reqq = MAX_WINDOW
+  readonly slowStart = null
+  // A request in flight got no byte for a few round trips: others may take its blocks.
+  snubbed = false
   downloaded = 0
   destroyed = false
 
-  private readonly outstanding = new Map<number, BlockRef>()
+  private readonly requests = new Map<number, BlockRef>()
   // Requested blocks not yet in a run.
   private queue: BlockRef[] = []
   private readonly runs = new Set<Run>()
@@ -88,12 +96,20 @@ export class WebSeed extends EventEmitter implements Source {
   }
 
   get window (): number {
+    if (this.snubbed) return 0
     const min = Math.max(64, 2 * Math.ceil(this.opts.layout.pieceLength / BLOCK_SIZE))
     return Math.min(MAX_WINDOW, Math.max(min, Math.ceil(this.rate * WINDOW_S / BLOCK_SIZE)))
   }
 
-  get outstandingCount (): number {
-    return this.outstanding.size
+  get outstanding (): number {
+    return this.requests.size
+  }
+
+  checkSnub (now: number): boolean {
+    if (this.snubbed) return false
+    const silent = [...this.runs].some((r) => r.gate?.paused !== true && now - r.lastData > snubAfterMs(this))
+    if (silent) this.snubbed = true
+    return silent
   }
 
   interested (yes: boolean): void {
@@ -101,18 +117,18 @@ export class WebSeed extends EventEmitter implements Source {
   }
 
   hasRequested (index: number, begin: number): boolean {
-    return this.outstanding.has(key(index, begin))
+    return this.requests.has(key(index, begin))
   }
 
   request (refs: BlockRef[]): void {
-    for (const r of refs) this.outstanding.set(key(r.index, r.begin), r)
+    for (const r of refs) this.requests.set(key(r.index, r.begin), r)
     this.queue.push(...refs)
     this.kick()
   }
 
   // A block cancelled in a run still arrives; it is dropped then.
   cancel (ref: BlockRef): void {
-    this.outstanding.delete(key(ref.index, ref.begin))
+    this.requests.delete(key(ref.index, ref.begin))
   }
 
   cancelAll (): void {
@@ -120,8 +136,8 @@ export class WebSeed extends EventEmitter implements Source {
   }
 
   takeOutstanding (): BlockRef[] {
-    const refs = [...this.outstanding.values()]
-    this.outstanding.clear()
+    const refs = [...this.requests.values()]
+    this.requests.clear()
     this.queue = []
     this.abortRuns()
     return refs
@@ -162,7 +178,7 @@ export class WebSeed extends EventEmitter implements Source {
   private nextRun (): BlockRef[] {
     const { layout } = this.opts
     const at = (r: BlockRef): number => layout.pieceOffset(r.index) + r.begin
-    this.queue = this.queue.filter((r) => this.outstanding.has(key(r.index, r.begin))).sort((a, b) => at(a) - at(b))
+    this.queue = this.queue.filter((r) => this.requests.has(key(r.index, r.begin))).sort((a, b) => at(a) - at(b))
     let n = 0
     let bytes = 0
     while (n < this.queue.length && bytes < MAX_RUN && (n === 0 || at(this.queue[n]) === at(this.queue[n - 1]) + this.queue[n - 1].length)) bytes += this.queue[n++].length
@@ -186,11 +202,13 @@ export class WebSeed extends EventEmitter implements Source {
           await this.feed(cutter, Buffer.alloc(span.length))
           continue
         }
+        const askedAt = Date.now()
         const pending = getRange({ url: fileUrl(this.address, f.path, files.length > 1), start: span.fileOffset, length: span.length, fileLength: f.length }, this.agents)
         abortFetch = pending.abort
         if (aborted) pending.abort()
         const res = await pending.response
         if (aborted) { res.destroy(); return }
+        this.sampleRtt(Date.now() - askedAt)
         await this.receive(res, span.length, cutter, run)
       }
     }
@@ -218,6 +236,7 @@ export class WebSeed extends EventEmitter implements Source {
       }
       res.on('data', (chunk: Buffer) => {
         run.lastData = Date.now()
+        this.snubbed = false
         got += chunk.length
         if (got > expected) return reject(new WebSeedError('response longer than asked for'))
         for (const block of cutter.push(chunk)) {
@@ -243,10 +262,14 @@ export class WebSeed extends EventEmitter implements Source {
   }
 
   private deliver (block: Block, done: () => void): void {
-    if (this.destroyed || !this.outstanding.delete(key(block.index, block.begin))) return done()
+    if (this.destroyed || !this.requests.delete(key(block.index, block.begin))) return done()
     this.downloaded += block.data.length
     this.rateBytes += block.data.length
     this.opts.onBlock(this, block, done)
+  }
+
+  private sampleRtt (ms: number): void {
+    this.rtt = this.rtt === 0 ? ms : this.rtt + (ms - this.rtt) * RTT_GAIN
   }
 
   private fail (err: Error): void {

@@ -14,6 +14,7 @@ import {
   KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
 } from './messages.js'
 import { BLOCK_SIZE } from '../storage/layout.js'
+import { INITIAL_WINDOW, requestWindow, snubAfterMs, type Pace } from '../swarm/pacing.js'
 import {
   METADATA_PIECE,
   decodeExtHandshake, decodeMetadata, decodePex, encodeExtHandshake, encodeMetadata, encodePex, LOCAL_IDS,
@@ -80,11 +81,20 @@ const TICK_MS = 2000
 const MAX_MESSAGES_PER_TICK = 20_000
 const METADATA_FRAME = METADATA_PIECE + 1024
 export const OUR_REQQ = 500
-// Requests in flight per peer at the least: enough to fill loopback before the rate is known.
-const MIN_WINDOW = 128
 const KEEP_ALIVE_MS = 60_000
+// The window grows by a block per block received for this long after the first block.
+const SLOW_START_MS = 2000
+// Weight of a new round-trip sample (as TCP's smoothed RTT).
+const RTT_GAIN = 1 / 8
 
-export class Peer extends Writable<PeerEvents> {
+interface Sent {
+  ref: BlockRef
+  at: number
+  // Requests ahead of it at the peer when it was sent.
+  ahead: number
+}
+
+export class Peer extends Writable<PeerEvents> implements Pace {
   readonly socket: Socket
   readonly address: string
   readonly dialed: boolean
@@ -97,6 +107,14 @@ export class Peer extends Writable<PeerEvents> {
   peerInterested = false
   // Bytes per second received, smoothed over a few seconds.
   rate = 0
+  // Milliseconds from request to block, less the time the block waited behind the ones
+  // requested before it (0 until the first block).
+  rtt = 0
+  // The window while it opens: INITIAL_WINDOW plus a block per block received.
+  slowStart: number | null = INITIAL_WINDOW
+  // No block for a few round trips with requests out: one request at a time until it
+  // delivers, and what it holds may be fetched from others.
+  snubbed = false
   downloaded = 0
   uploaded = 0
   // Request queue depth the peer advertised (BEP 10 `reqq`).
@@ -108,12 +126,13 @@ export class Peer extends Writable<PeerEvents> {
   readonly refused = new Set<number>()
 
   private readonly opts: PeerOptions
-  private readonly outstanding = new Map<number, BlockRef>()
+  private readonly requests = new Map<number, Sent>()
   private readonly cancelled = new Set<number>()
   private lastReceived = Date.now()
   private messagesThisTick = 0
   private lastSent = Date.now()
   private lastBlockAt = Date.now()
+  private firstBlockAt = 0
   private rateBytes = 0
   private rateAt = Date.now()
   private readonly timer: NodeJS.Timeout
@@ -142,8 +161,8 @@ export class Peer extends Writable<PeerEvents> {
     this.timer.unref()
   }
 
-  get outstandingCount (): number {
-    return this.outstanding.size
+  get outstanding (): number {
+    return this.requests.size
   }
 
   get handshaken (): boolean {
@@ -159,12 +178,18 @@ export class Peer extends Writable<PeerEvents> {
     return this.supports(RESERVED_FAST)
   }
 
-  // How many requests to keep in flight: the bandwidth-delay product at about
-  // half a second of this peer's rate, floored high enough for loopback.
+  // How many requests to keep in flight (pacing.ts: rate × round trip, and a short queue).
   get window (): number {
     this.sampleRate(Date.now())
-    const bdp = Math.ceil((this.rate * 0.5) / BLOCK_SIZE)
-    return Math.min(this.reqq, Math.max(MIN_WINDOW, bdp))
+    return requestWindow(this)
+  }
+
+  // Called on the scheduler's tick: true when the peer just became snubbed.
+  checkSnub (now: number): boolean {
+    if (this.snubbed || this.requests.size === 0 || now - this.lastBlockAt <= snubAfterMs(this)) return false
+    this.snubbed = true
+    this.slowStart = null
+    return true
   }
 
   // The rate, smoothed over about a second and sampled at most every quarter second; the
@@ -179,7 +204,7 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   hasRequested (index: number, begin: number): boolean {
-    return this.outstanding.has(key(index, begin))
+    return this.requests.has(key(index, begin))
   }
 
   private handshakeSent = false
@@ -252,10 +277,11 @@ export class Peer extends Writable<PeerEvents> {
 
   request (refs: BlockRef[]): void {
     if (refs.length === 0) return
-    if (this.outstanding.size === 0) this.lastBlockAt = Date.now()
+    const now = Date.now()
+    if (this.requests.size === 0) this.lastBlockAt = now
     const buf = Buffer.allocUnsafe(17 * refs.length)
     for (let i = 0; i < refs.length; i++) {
-      this.outstanding.set(key(refs[i].index, refs[i].begin), refs[i])
+      this.requests.set(key(refs[i].index, refs[i].begin), { ref: refs[i], at: now, ahead: this.requests.size })
       writeBlockRef(buf, i * 17, 'request', refs[i])
     }
     this.send(buf)
@@ -263,7 +289,7 @@ export class Peer extends Writable<PeerEvents> {
 
   cancel (ref: BlockRef): void {
     const k = key(ref.index, ref.begin)
-    if (!this.outstanding.delete(k)) return
+    if (!this.requests.delete(k)) return
     this.cancelled.add(k)
     this.send(encodeBlockRef('cancel', ref))
   }
@@ -277,15 +303,19 @@ export class Peer extends Writable<PeerEvents> {
 
   // Requests the peer will no longer answer (we were choked, or it is closing).
   takeOutstanding (): BlockRef[] {
-    const refs = [...this.outstanding.values()]
-    for (const k of this.outstanding.keys()) this.cancelled.add(k)
-    this.outstanding.clear()
+    const refs = this.refs()
+    for (const k of this.requests.keys()) this.cancelled.add(k)
+    this.requests.clear()
     return refs
   }
 
   // Calls off every outstanding request (the reader that wanted them is gone).
   cancelAll (): void {
-    for (const r of [...this.outstanding.values()]) this.cancel(r)
+    for (const r of this.refs()) this.cancel(r)
+  }
+
+  private refs (): BlockRef[] {
+    return [...this.requests.values()].map((s) => s.ref)
   }
 
   // Everything sent in one turn of the event loop leaves in one writev: on loopback a
@@ -397,11 +427,11 @@ export class Peer extends Writable<PeerEvents> {
         break
       case 'reject': {
         const k = key(m.index, m.begin)
-        const req = this.outstanding.get(k)
+        const req = this.requests.get(k)
         if (req) {
-          this.outstanding.delete(k)
+          this.requests.delete(k)
           this.refused.add(m.index)
-          this.emit('rejected', req)
+          this.emit('rejected', req.ref)
         } else if (!this.cancelled.delete(k)) {
           this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`, 1)
         }
@@ -416,17 +446,29 @@ export class Peer extends Writable<PeerEvents> {
 
   private onPiece (m: Block, cb: (err: Error | null) => void): void {
     const k = key(m.index, m.begin)
-    const req = this.outstanding.get(k)
-    if (!req || req.length !== m.data.length) {
+    const req = this.requests.get(k)
+    if (!req || req.ref.length !== m.data.length) {
       // A block we cancelled may still arrive; anything else was never asked for.
       if (!this.cancelled.delete(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
       return cb(null)
     }
-    this.outstanding.delete(k)
+    this.requests.delete(k)
     this.downloaded += m.data.length
     this.rateBytes += m.data.length
-    this.lastBlockAt = Date.now()
+    this.delivered(req, Date.now())
     this.opts.onBlock(this, m, () => cb(null))
+  }
+
+  // A requested block arrived: measure the round trip, open the window while it is opening.
+  private delivered (req: Sent, now: number): void {
+    this.lastBlockAt = now
+    this.snubbed = false
+    if (this.firstBlockAt === 0) this.firstBlockAt = now
+    if (this.slowStart !== null) this.slowStart = now - this.firstBlockAt < SLOW_START_MS ? this.slowStart + 1 : null
+    // The blocks ahead of it took their sending time at the peer's rate; the rest is the trip.
+    const queued = this.rate > 0 ? (req.ahead * BLOCK_SIZE / this.rate) * 1000 : 0
+    const sample = Math.max(0, now - req.at - queued)
+    this.rtt = this.rtt === 0 ? sample : this.rtt + (sample - this.rtt) * RTT_GAIN
   }
 
   private tick (): void {
@@ -437,8 +479,8 @@ export class Peer extends Writable<PeerEvents> {
       this.destroy(new WireError('peer idle too long'))
       return
     }
-    if (this.outstanding.size > 0 && now - this.lastBlockAt > (this.opts.requestTimeoutMs ?? 20_000)) {
-      const refs = [...this.outstanding.values()]
+    if (this.requests.size > 0 && now - this.lastBlockAt > (this.opts.requestTimeoutMs ?? 20_000)) {
+      const refs = this.refs()
       this.cancelAll()
       this.lastBlockAt = now
       this.emit('snubbed', refs)
