@@ -286,6 +286,7 @@ export class WebSeed extends EventEmitter implements Source {
     this.emit('warning', new Error(`web seed ${this.address}: ${err.message}; retrying in ${Math.round(ms / 100) / 10} s`))
     // As a choke: the scheduler takes the requests back for other sources.
     this.peerChoking = true
+    this.snubbed = false
     this.emit('choke')
     this.retry = setTimeout(() => {
       this.retry = null
