@@ -7,7 +7,7 @@ import { startLtSeeder, ltLeech, sha1File } from './helpers/libtorrent.js'
 import { runPears, pearsSeed } from './helpers/cli.js'
 import { makeTorrent, MiB } from './helpers/swarm.js'
 import { parseRate } from '../lib/cli/rate.js'
-import { Throttle } from '../lib/wire/throttle.js'
+import { ReadGate, Throttle } from '../lib/wire/throttle.js'
 import { Torrent } from '../lib/torrent.js'
 import { parseTorrent } from '../lib/metainfo.js'
 
@@ -34,6 +34,26 @@ t.test('a token bucket in debt delays by the debt over the rate', async (t) => {
   t.ok(b.take(500) >= 450, 'half a second of debt')
   b.rate = 0
   t.equal(b.take(1e9), 0, 'no limit, no delay')
+})
+
+t.test('a read gate holds its source while the consumer is full or the bucket is in debt', async (t) => {
+  const log: string[] = []
+  const source = { pause: () => log.push('pause'), resume: () => log.push('resume') }
+  const full = new ReadGate(source)
+  full.read(100, false)
+  t.same(log, ['pause'], 'consumer full')
+  full.drained()
+  t.same(log, ['pause', 'resume'])
+  log.length = 0
+  const limited = new ReadGate(source, new Throttle(100_000))
+  limited.read(100_000)
+  t.same(log, ['pause'], 'a second of debt')
+  // Timers fire in the order they are due: these see the gate before and after its own.
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(limited.paused, true, 'still in debt')
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  t.same(log, ['pause', 'resume'], 'resumed once the debt is paid')
+  limited.close()
 })
 
 t.test('--download-limit: a fast libtorrent seeder is read no faster than the limit', async (t) => {

@@ -87,7 +87,7 @@ t.test('a web seed and a libtorrent seeder share the work', async (t) => {
   await makeContent(path.join(dir, 'src'), [{ path: 'w.bin', size }])
   // Both slow, so that neither finishes alone before the other has started. (nginx lets
   // each request have a second's worth at once: its rate is well below the seeder's.)
-  const nginx = await nginxFor(t, path.join(dir, 'src'), path.join(dir, 'nginx'), { limitRate: '200k' })
+  const nginx = await nginxFor(t, path.join(dir, 'src'), path.join(dir, 'nginx'), { limitRate: '100k' })
   const torrent = path.join(dir, 'w.torrent')
   await writeFile(torrent, await createTorrent(path.join(dir, 'src', 'w.bin'), { pieceLength: 65536, webSeeds: [`${nginx.url}/w.bin`] }))
   const seeder = await startLtSeeder({ torrent, data: path.join(dir, 'src'), workDir: path.join(dir, 'work'), uploadRate: MiB / 2 })
