@@ -46,6 +46,8 @@ export interface Metainfo extends Info {
   // v2 piece layers by hex pieces root (files larger than one piece).
   pieceLayers?: Map<string, Buffer>
   comment?: string
+  // BEP 19 `url-list`: HTTP servers holding the same files.
+  webSeeds: string[]
 }
 
 export const MAX_PIECE_LENGTH = 128 * 1024 * 1024
@@ -58,7 +60,7 @@ export function parseTorrent (buf: Uint8Array): Metainfo {
   const info = parseInfo(Buffer.from(buf.subarray(span[0], span[1])))
   const layersSpan = decoded.spans.get('piece layers')
   const pieceLayers = info.version === 2 ? parseLayers(buf, layersSpan?.[0], info) : undefined
-  return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment) }
+  return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment), webSeeds: parseUrlList(top['url-list']) }
 }
 
 // Info dictionary bytes → Info; used for .torrent files and BEP 9 metadata alike.
@@ -239,6 +241,12 @@ function parseAnnounce (top: Dict): string[][] {
   const single = text(top.announce)
   if (tiers.length === 0 && single) tiers.push([single])
   return tiers
+}
+
+// BEP 19: a single URL or a list of them; anything else is ignored.
+function parseUrlList (v: unknown): string[] {
+  const list = Array.isArray(v) ? v : [v]
+  return list.map(text).filter((u): u is string => typeof u === 'string' && u.length > 0)
 }
 
 // .torrent bytes around a raw info dictionary (for metadata fetched from peers), so

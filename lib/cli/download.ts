@@ -24,6 +24,7 @@ export async function download (source: string, values: Values): Promise<void> {
 
 function list (meta: Metainfo): void {
   meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
+  for (const url of meta.webSeeds) process.stdout.write(`webseed\t${url}\n`)
 }
 
 async function run (source: string, values: Values, dht: Dht | undefined): Promise<void> {

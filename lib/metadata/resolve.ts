@@ -48,7 +48,7 @@ export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}):
     // v2-only: files longer than a piece are verified against piece layers, which live
     // outside the info dictionary and come from peers (BEP 52 hash requests).
     const pieceLayers = info.version === 2 ? await fetchLayers(fetcher.swarm, info, opts.timeoutMs ?? 120_000) : undefined
-    return { meta: { ...info, pieceLayers, announce: tiers }, peers: fetcher.swarm.addresses(), files: magnet.select }
+    return { meta: { ...info, pieceLayers, announce: tiers, webSeeds: [] }, peers: fetcher.swarm.addresses(), files: magnet.select }
   } finally {
     clearTimeout(timer)
     stopDiscovery?.()

@@ -8,6 +8,7 @@ import type { WritableEvents } from 'streamx'
 import { Writable } from '../streamx.js'
 import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
+import { ReadGate, type Throttle } from './throttle.js'
 import {
   encodeBitfield, encodeBlockRef, writeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
   KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
@@ -70,6 +71,8 @@ export interface PeerOptions {
   recycle?: (chunk: Buffer) => void
   requestTimeoutMs?: number
   idleTimeoutMs?: number
+  // The download limit, shared with the torrent's other sources.
+  throttle?: Throttle
 }
 
 const TICK_MS = 2000
@@ -136,6 +139,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   private rateAt = Date.now()
   private readonly timer: NodeJS.Timeout
   private readonly framer: Framer
+  private readonly gate: ReadGate
 
   constructor (opts: PeerOptions) {
     super({ byteLength: () => 1, highWaterMark: 4 })
@@ -150,9 +154,10 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     this.socket.on('error', (err) => this.destroy(err))
     this.socket.on('close', () => this.destroy())
     framer.on('error', (err: Error) => this.destroy(err))
-    // Explicit pause/resume so a full pipeline stops reading the socket.
-    this.socket.on('data', (chunk: Buffer) => { if (!framer.write(chunk)) this.socket.pause() })
-    framer.on('drain', () => this.socket.resume())
+    // Explicit pause/resume so a full pipeline, or a spent download limit, stops reading the socket.
+    const gate = this.gate = new ReadGate(this.socket, opts.throttle)
+    this.socket.on('data', (chunk: Buffer) => gate.read(chunk.length, framer.write(chunk)))
+    framer.on('drain', () => gate.drained())
     framer.pipe(this)
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
@@ -503,6 +508,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
 
   _destroy (cb: (err: Error | null) => void): void {
     clearInterval(this.timer)
+    this.gate.close()
     this.socket.destroy()
     cb(null)
   }
