@@ -28,6 +28,7 @@ import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
+import { completeLayers } from './metadata/layers.js'
 
 // Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
 // 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
@@ -62,6 +63,8 @@ export interface TorrentOptions {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // How long peers may take to send a v2 torrent's missing piece layers (default 60 s).
+  layersTimeoutMs?: number
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -213,7 +216,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
-  static async open (meta: Metainfo, opts: TorrentOptions = {}): Promise<Torrent> {
+  static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
+    const dht = options.dht
+    const { meta, peers } = await completeLayers(source, { ...options, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+    const opts = { ...options, peers: [...(options.peers ?? []), ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'

@@ -127,6 +127,7 @@ async function withDht (values: Values, fn: (dht: Dht | undefined) => Promise<vo
 }
 
 function list (meta: Metainfo): void {
+  for (const w of meta.warnings) process.stderr.write(`warning: ${w}\n`)
   meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
 }
 
@@ -173,7 +174,8 @@ function torrentOptions (values: Values): TorrentOptions {
     pex: !values['no-pex'],
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
-    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576
+    maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576,
+    layersTimeoutMs: peerTimeout(values)
   }
 }
 
@@ -300,5 +302,8 @@ function parseHostPort (s: string): { host: string; port: number } {
 }
 
 function asUserError (err: unknown): UserError | null {
+  // From Torrent.open fetching a v2 torrent's missing piece layers.
+  if (err instanceof MetadataTimeoutError) return new UserError(err.message, EXIT.noPeers)
+  if (err instanceof MetainfoError) return new UserError(err.message, EXIT.badTorrent)
   return err instanceof UserError ? err : storageError(err)
 }
