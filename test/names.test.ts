@@ -213,9 +213,10 @@ async function withLayers (torrent: string, keep: (root: string, index: number) 
 for (const shape of ['no piece layers', 'only some piece layers'] as const) {
   t.test(`a v2 torrent with ${shape}, downloaded from libtorrent: the missing layers come by hash requests`, async (t) => {
     const dir = t.testdir({ src: {}, work: {}, out: {} })
-    await makeContent(path.join(dir, 'src', 'set'), [{ path: 'a.bin', size: 300_001 }, { path: 'b.bin', size: 100_000 }, { path: 'c.bin', size: 5000 }])
+    // big.bin has 577 pieces: its layer takes two hash requests of 512.
+    await makeContent(path.join(dir, 'src', 'set'), [{ path: 'a.bin', size: 300_001 }, { path: 'big.bin', size: 9 * 1024 * 1024 + 5 }, { path: 'c.bin', size: 5000 }])
     const full = path.join(dir, 'full.torrent')
-    await ltCreate({ path: path.join(dir, 'src', 'set'), out: full, pieceSize: 32768, v2: true })
+    await ltCreate({ path: path.join(dir, 'src', 'set'), out: full, pieceSize: 16384, v2: true })
     const stripped = await withLayers(full, (_root, i) => shape === 'only some piece layers' && i === 0)
     const partial = path.join(dir, 'partial.torrent')
     await writeFile(partial, stripped)
@@ -227,7 +228,7 @@ for (const shape of ['no piece layers', 'only some piece layers'] as const) {
     t.teardown(() => seeder.stop())
     const run = await runPears([partial, '-o', path.join(dir, 'out'), '--peer', `127.0.0.1:${seeder.port}`, '--peer-timeout', '30', '--no-dht'])
     t.equal(run.code, 0, run.stderr)
-    for (const f of ['a.bin', 'b.bin', 'c.bin']) t.equal(await sha1File(path.join(dir, 'out', 'set', f)), await sha1File(path.join(dir, 'src', 'set', f)), f)
+    for (const f of ['a.bin', 'big.bin', 'c.bin']) t.equal(await sha1File(path.join(dir, 'out', 'set', f)), await sha1File(path.join(dir, 'src', 'set', f)), f)
     // The library: the torrent it opens has every layer, the ones libtorrent sent checked against their roots.
     const lib = await Torrent.open(meta, { dir: path.join(dir, 'lib'), announce: false, peers: [{ host: '127.0.0.1', port: seeder.port }] })
     t.teardown(() => lib.destroy())

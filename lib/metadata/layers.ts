@@ -1,10 +1,10 @@
 // BEP 52 piece layers for a v2 torrent known only by its info dictionary (a magnet),
 // or from a .torrent that lacks some (libtorrent loads those too): each file longer
 // than a piece needs its layer, asked of peers with `hash request` and accepted only
-// if it hashes up to the file's pieces root. One request per file (up to 512 pieces,
-// the largest reply our frame cap admits).
+// if it hashes up to the file's pieces root. Requests ask for up to 512 hashes, the
+// largest reply our frame cap admits.
 import type { Info, Metainfo } from '../metainfo.js'
-import { MetainfoError, missingLayers } from '../metainfo.js'
+import { missingLayers } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
 import { Swarm } from '../swarm/swarm.js'
 import type { PeerAddress } from '../tracker/types.js'
@@ -25,35 +25,50 @@ export async function fetchLayers (swarm: Swarm, info: Info, timeoutMs: number, 
     const f = info.files[i]
     const root = info.roots?.[i]
     if (!root || f.length <= info.pieceLength || layers.has(root.toString('hex'))) continue
-    const n = Math.ceil(f.length / info.pieceLength)
-    if (nextPow2(n) > MAX_HASHES) throw new MetainfoError(`${f.path.join('/')} has ${n} pieces; fetching the piece layer of a file over ${MAX_HASHES} pieces from peers is not supported yet`)
-    layers.set(root.toString('hex'), await requestLayer(swarm, { root, base, index: 0, length: nextPow2(n), proofs: 0 }, n, timeoutMs))
+    layers.set(root.toString('hex'), await requestLayer(swarm, root, base, Math.ceil(f.length / info.pieceLength), timeoutMs))
   }
   return layers
 }
 
-function requestLayer (swarm: Swarm, ref: HashRef, pieces: number, timeoutMs: number): Promise<Buffer> {
+// One file's layer of `pieces` hashes, from one peer at a time: in aligned requests of
+// up to 512 hashes, checked together against the root (a peer whose layer does not
+// hash up to it, or that rejects a request, is passed over for the next).
+function requestLayer (swarm: Swarm, root: Buffer, base: number, pieces: number, timeoutMs: number): Promise<Buffer> {
+  const width = nextPow2(pieces)
+  const length = Math.min(width, MAX_HASHES)
+  const refs: HashRef[] = []
+  for (let index = 0; index < pieces; index += length) refs.push({ root, base, index, length, proofs: 0 })
   return new Promise((resolve, reject) => {
     const asked = new Set<Peer>()
     let current: Peer | null = null
-    const same = (r: HashRef): boolean => r.root.equals(ref.root) && r.base === ref.base && r.index === ref.index && r.length === ref.length
+    let got = new Map<number, Buffer>()
+    const mine = (r: HashRef): boolean => r.root.equals(root) && r.base === base && r.length === length && r.index % length === 0 && r.index < pieces
     const onHashes = (r: HashRef & { hashes: Buffer }): void => {
-      if (!same(r) || !current) return
-      const list = Array.from({ length: r.hashes.length / 32 }, (_, k) => r.hashes.subarray(k * 32, k * 32 + 32))
-      if (list.length === ref.length && rootOf(list, ref.length, ref.base).equals(ref.root)) {
+      if (!mine(r) || !current) return
+      if (r.hashes.length !== length * 32) {
+        swarm.offend(current, 10, 'sent a piece-layer reply of the wrong size')
+        next()
+        return
+      }
+      got.set(r.index, Buffer.from(r.hashes))
+      if (got.size < refs.length) return
+      const layer = Buffer.concat(refs.map((ref) => got.get(ref.index) as Buffer)).subarray(0, pieces * 32)
+      const list = Array.from({ length: pieces }, (_, k) => layer.subarray(k * 32, k * 32 + 32))
+      if (rootOf(list, width, base).equals(root)) {
         finish()
-        resolve(Buffer.from(r.hashes.subarray(0, pieces * 32)))
+        resolve(layer)
         return
       }
       swarm.offend(current, 10, 'sent piece-layer hashes that do not match the pieces root')
       next()
     }
-    const onReject = (r: HashRef): void => { if (same(r)) next() }
+    const onReject = (r: HashRef): void => { if (mine(r)) next() }
     const detach = (): void => {
       current?.off('hashes', onHashes)
       current?.off('hash-reject', onReject)
       current?.off('close', next)
       current = null
+      got = new Map()
     }
     const next = (): void => {
       detach()
@@ -66,7 +81,7 @@ function requestLayer (swarm: Swarm, ref: HashRef, pieces: number, timeoutMs: nu
         p.on('hashes', onHashes)
         p.on('hash-reject', onReject)
         p.once('close', next)
-        p.hashRequest(ref)
+        for (const ref of refs) p.hashRequest(ref)
         return
       }
     }
