@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { encode, decodeStrict, dictEntries } from '../lib/bencode.js'
 import { parseTorrent, encodeLayers, missingLayers } from '../lib/metainfo.js'
 import { Torrent } from '../lib/torrent.js'
-import { ltCreate, makeContent, sha1File, startLtSeeder } from './helpers/libtorrent.js'
-import { runPears } from './helpers/cli.js'
+import { ltCreate, ltLeech, makeContent, sha1File, startLtSeeder } from './helpers/libtorrent.js'
+import { runPears, pearsSeed } from './helpers/cli.js'
 
 const LT_INFO = fileURLToPath(new URL('./helpers/lt_info.py', import.meta.url))
 const PL = 16384
@@ -236,6 +236,19 @@ for (const shape of ['no piece layers', 'only some piece layers'] as const) {
     t.same([...(lib.meta.pieceLayers ?? [])].sort(), [...(parseTorrent(await readFile(full)).pieceLayers ?? [])].sort(), 'the layers of the full torrent')
   })
 }
+
+t.test('pears seeds a v2 torrent without piece layers to libtorrent: the layers are computed from the files', async (t) => {
+  const dir = t.testdir({ src: {}, lt: {} })
+  await makeContent(path.join(dir, 'src', 'set'), [{ path: 'a.bin', size: 300_001 }, { path: 'b.bin', size: 70_000 }])
+  const full = path.join(dir, 'full.torrent')
+  await ltCreate({ path: path.join(dir, 'src', 'set'), out: full, pieceSize: 32768, v2: true })
+  const bare = path.join(dir, 'bare.torrent')
+  await writeFile(bare, await withLayers(full, () => false))
+  const port = await pearsSeed(t, bare, path.join(dir, 'src', 'set'))
+  // libtorrent, given the same layer-less torrent, asks Pears for the layers.
+  await ltLeech({ torrent: bare, out: path.join(dir, 'lt'), peers: [{ host: '127.0.0.1', port }], timeoutS: 60 })
+  for (const f of ['a.bin', 'b.bin']) t.equal(await sha1File(path.join(dir, 'lt', 'set', f)), await sha1File(path.join(dir, 'src', 'set', f)), f)
+})
 
 t.test('a v2 torrent missing layers, with no peer to send them: exit 4 with one line', async (t) => {
   const dir = t.testdir({ src: {} })

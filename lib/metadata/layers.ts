@@ -1,15 +1,19 @@
 // BEP 52 piece layers for a v2 torrent known only by its info dictionary (a magnet),
 // or from a .torrent that lacks some (libtorrent loads those too): each file longer
-// than a piece needs its layer, asked of peers with `hash request` and accepted only
-// if it hashes up to the file's pieces root. Requests ask for up to 512 hashes, the
+// than a piece needs its layer, computed from the file if it is complete on disk, or
+// asked of peers with `hash request`, and accepted only if it hashes up to the file's
+// pieces root. Requests ask for up to 512 hashes, the
 // largest reply our frame cap admits.
+import { constants } from 'node:fs'
+import { open } from 'node:fs/promises'
+import path from 'node:path'
 import type { Info, Metainfo } from '../metainfo.js'
 import { missingLayers } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
 import { Swarm } from '../swarm/swarm.js'
 import type { PeerAddress } from '../tracker/types.js'
 import { discoverPeers, type DiscoverOptions } from './discover.js'
-import { LEAF_SIZE, nextPow2, rootOf } from '../pieces/merkle.js'
+import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from '../pieces/merkle.js'
 import type { HashRef } from '../wire/messages.js'
 import type { Peer } from '../wire/peer.js'
 
@@ -100,7 +104,55 @@ function requestLayer (swarm: Swarm, root: Buffer, base: number, pieces: number,
   })
 }
 
+// Layers of files already complete on disk, each kept only if it hashes up to the
+// file's pieces root: seeding (or resuming) a .torrent without layers needs no peer.
+export async function layersOnDisk (meta: Metainfo, dir: string, files: number[]): Promise<Map<string, Buffer>> {
+  const base = Math.log2(meta.pieceLength / LEAF_SIZE)
+  const out = new Map<string, Buffer>()
+  for (const i of files) {
+    const f = meta.files[i]
+    const root = meta.roots?.[i]
+    const layer = root ? await fileLayer(path.join(dir, ...f.path), f.length, meta.pieceLength).catch(() => null) : null
+    if (!root || !layer) continue
+    const n = layer.length / 32
+    if (rootOf(Array.from({ length: n }, (_, k) => layer.subarray(k * 32, k * 32 + 32)), nextPow2(n), base).equals(root)) out.set(root.toString('hex'), layer)
+  }
+  return out
+}
+
+// Each piece's merkle root over a file of `length` bytes, read 1 MiB at a time; null if its size differs.
+async function fileLayer (file: string, length: number, pieceLength: number): Promise<Buffer | null> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    if ((await fh.stat()).size !== length) return null
+    const n = Math.ceil(length / pieceLength)
+    const layer = Buffer.alloc(n * 32)
+    const buf = Buffer.allocUnsafe(Math.min(pieceLength, READ_SIZE))
+    for (let k = 0; k < n; k++) {
+      const leaves: Buffer[] = []
+      const end = Math.min(length, (k + 1) * pieceLength)
+      for (let pos = k * pieceLength; pos < end;) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos)
+        if (bytesRead === 0) return null
+        leaves.push(...leafHashes(buf.subarray(0, bytesRead)))
+        pos += bytesRead
+      }
+      rootOf(leaves, pieceLength / LEAF_SIZE).copy(layer, k * 32)
+    }
+    return layer
+  } finally {
+    await fh.close()
+  }
+}
+
+const READ_SIZE = 1024 * 1024
+
 export interface CompleteOptions {
+  // Where the content would be: layers of complete files are computed from it.
+  dir?: string
+  // 'memory' or `verify: false`: nothing on disk to compute from.
+  storage?: 'disk' | 'memory'
+  verify?: boolean
   peers?: PeerAddress[]
   announce?: boolean
   // The torrent's DHT lookup, when it uses one.
@@ -109,9 +161,14 @@ export interface CompleteOptions {
   trackerTimeoutMs?: number
 }
 
-// A v2 torrent missing piece layers → the same torrent with all of them, fetched from
-// peers found as the download would find them; also returns the peers, for the download.
-export async function completeLayers (meta: Metainfo, opts: CompleteOptions): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+// A v2 torrent missing piece layers → the same torrent with all of them, computed
+// from complete files on disk or fetched from peers found as the download would find
+// them; also returns the peers, for the download.
+export async function completeLayers (source: Metainfo, opts: CompleteOptions): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+  const missing = missingLayers(source)
+  if (missing.length === 0) return { meta: source, peers: [] }
+  const local = opts.storage === 'memory' || opts.verify === false ? [] : await layersOnDisk(source, opts.dir ?? '.', missing)
+  const meta = { ...source, pieceLayers: new Map([...(source.pieceLayers ?? []), ...local]) }
   if (missingLayers(meta).length === 0) return { meta, peers: [] }
   const peerId = newPeerId()
   const swarm = new Swarm({ infoHash: meta.infoHash, peerId, pieceCount: null, v2: true, onBlock: (_p, _b, done) => done() })
