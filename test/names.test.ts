@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { encode, decodeStrict, dictEntries } from '../lib/bencode.js'
 import { parseTorrent, encodeLayers, missingLayers } from '../lib/metainfo.js'
 import { Torrent } from '../lib/torrent.js'
+import { sanitizeElement } from '../lib/names.js'
 import { ltCreate, ltLeech, makeContent, sha1File, startLtSeeder } from './helpers/libtorrent.js'
 import { runPears, pearsSeed } from './helpers/cli.js'
 
@@ -129,6 +130,25 @@ t.test('every name shape: the outcome and paths libtorrent gives', async (t) => 
   t.match(pears(SHAPES['symlink claiming data'].buf).warnings, [/"temp\/link" is a symlink \(to "etc"\) in the torrent: not created/])
   t.same(pears(SHAPES['trailing data'].buf).warnings, ['ignored 16 bytes after the end of the torrent'])
   t.equal(parseTorrent(SHAPES['trailing data'].buf).infoHash.toString('hex'), createHash('sha1').update(encode({ name: 'temp', 'piece length': PL, pieces: Buffer.alloc(20), files: [{ length: 10, path: ['x'] }] })).digest('hex'), 'the info-hash is over the raw info span')
+})
+
+t.test('path elements: the cases of libtorrent\'s own sanitize tests', async (t) => {
+  const x = (s: string): Buffer => Buffer.from(s, 'latin1')
+  const ten = 'abcdefghi_'
+  const posix: [Buffer, string][] = [
+    [x('/a/'), 'a'], [x('a...b'), 'a...b'], [x('..'), ''], [x('.'), ''], [x('/..'), ''], [x('\\c'), 'c'], [x('\b'), '_'], [x(''), '_'],
+    [x('   '), '   '], [x('dev:'), 'dev:'], [x('\b?filename=4'), '_?filename=4'], [x('filename\xc2\xa1'), 'filename\u00a1'],
+    [x('filename\xc2'), 'filename_'], [x('filename\xe2\x9f'), 'filename_'], [x('filename\xf0\x9f\x92'), 'filename_'],
+    [x('filename\xf8\x9f\x9f\x9f\x9ffoobar'), 'filename_foobar'], [x('filename\xc0\xae'), 'filename_'], [x('filename\xe0\x80\xae'), 'filename_'],
+    [x('filename\xf0\x80\x80\xae'), 'filename_'], [x('//\\'), ''], [Buffer.from('foo\u200ebar'), 'foobar'], [Buffer.from('foo\u202bbar'), 'foobar'],
+    [x('abc...'), 'abc...'], [x('a. . .'), 'a. . .'], [x(ten.repeat(25)), ten.repeat(24)],
+    [x(ten.repeat(24) + 'abcdefghi_abcde.test'), ten.repeat(24) + '.test'],
+    [Buffer.from(ten.repeat(23) + 'abcdefghi\u2014abcde.jpg'), ten.repeat(23) + 'abcdefghi\u2014.jpg']
+  ]
+  for (const [raw, want] of posix) t.equal(sanitizeElement(raw, false), want, JSON.stringify(raw.toString('latin1')))
+  // On Windows libtorrent also replaces the characters its file systems refuse and trims trailing dots and spaces.
+  const windows: [string, string][] = [['dev:', 'dev_'], ['c:', 'c_'], ['abc...', 'abc'], ['abc.', 'abc'], ['a. . .', 'a'], ['abc   ', 'abc'], ['   ', ''], ['\b?filename=4', '__filename=4'], ['foo:bar', 'foo_bar']]
+  for (const [raw, want] of windows) t.equal(sanitizeElement(x(raw), true), want, `windows: ${JSON.stringify(raw)}`)
 })
 
 t.test('deliberate differences from libtorrent', async (t) => {
