@@ -2,7 +2,7 @@
 // (cleaned) paths. Every fixture is written here with the bencode codec and given to
 // both Pears and the real libtorrent 2.0 (python3-libtorrent); then hostile names are
 // downloaded from a libtorrent seeder, and v2 torrents without (all) piece layers.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises'
@@ -21,6 +21,21 @@ const R = Buffer.alloc(32, 7)
 const B = (s: string | number[]): Buffer => Buffer.from(s as string)
 
 interface Outcome { ok: boolean, name?: string, files?: string[] }
+
+// libtorrent's verdict on each torrent, in order.
+async function ltOn (dir: string, bufs: Buffer[]): ReturnType<typeof ltInfo> {
+  return ltInfo(await Promise.all(bufs.map(async (buf, i) => {
+    const file = path.join(dir, `${i}.torrent`)
+    await writeFile(file, buf)
+    return file
+  })))
+}
+
+// Pears' paths for a shape (pads and symlinks aside), or that it is refused.
+function assertWant (t: Test, n: string, mine: ReturnType<typeof pears>, want: string[] | null | undefined): void {
+  if (want === null) t.notOk(mine.ok, `${n}: refused`)
+  else if (want) t.same(mine.files?.filter((f) => !f.startsWith('pad ') && !f.endsWith(' symlink')).map((f) => f.replace(/ \d+$/, '')), want, `${n}: paths`)
+}
 
 function ltInfo (files: string[]): Promise<{ ok: boolean, name?: string, error?: string, files?: { path: string, size: number, pad: boolean, symlink: boolean }[] }[]> {
   return new Promise((resolve, reject) => {
@@ -107,22 +122,14 @@ const DEVIATIONS: Record<string, { buf: Buffer, want: string[] | null }> = {
 }
 
 t.test('every name shape: the outcome and paths libtorrent gives', async (t) => {
-  const dir = t.testdir()
   const names = Object.keys(SHAPES)
-  const files = await Promise.all(names.map(async (n, i) => {
-    const file = path.join(dir, `${i}.torrent`)
-    await writeFile(file, SHAPES[n].buf)
-    return file
-  }))
-  const lt = await ltInfo(files)
+  const lt = await ltOn(t.testdir(), names.map((n) => SHAPES[n].buf))
   names.forEach((n, i) => {
     const mine = pears(SHAPES[n].buf)
     const theirs = lt[i]
     const ref: Outcome = theirs.ok ? { ok: true, name: theirs.name, files: theirs.files?.map((f) => f.pad ? `pad ${f.size}` : `${f.path} ${f.size}${f.symlink ? ' symlink' : ''}`) } : { ok: false }
     t.same({ ok: mine.ok, name: mine.name, files: mine.files }, ref, `${n}: as libtorrent (${theirs.ok ? 'loads' : theirs.error})`)
-    const want = SHAPES[n].want
-    if (want === null) t.notOk(mine.ok, `${n}: refused`)
-    else if (want) t.same(mine.files?.filter((f) => !f.startsWith('pad ') && !f.endsWith(' symlink')).map((f) => f.replace(/ \d+$/, '')), want, `${n}: paths`)
+    assertWant(t, n, mine, SHAPES[n].want)
   })
   const m = parseTorrent(SHAPES['name empty after cleaning'].buf)
   t.same(m.files[0].path, [m.infoHash.toString('hex'), 'x'], 'a name cleaned to nothing becomes the info-hash, as in libtorrent')
@@ -152,19 +159,10 @@ t.test('path elements: the cases of libtorrent\'s own sanitize tests', async (t)
 })
 
 t.test('deliberate differences from libtorrent', async (t) => {
-  const dir = t.testdir()
   const names = Object.keys(DEVIATIONS)
-  const files = await Promise.all(names.map(async (n, i) => {
-    const file = path.join(dir, `${i}.torrent`)
-    await writeFile(file, DEVIATIONS[n].buf)
-    return file
-  }))
-  const lt = await ltInfo(files)
+  const lt = await ltOn(t.testdir(), names.map((n) => DEVIATIONS[n].buf))
   names.forEach((n, i) => {
-    const mine = pears(DEVIATIONS[n].buf)
-    const want = DEVIATIONS[n].want
-    if (want === null) t.notOk(mine.ok, `${n}: refused`)
-    else t.same(mine.files?.map((f) => f.replace(/ \d+$/, '')), want, `${n}: paths`)
+    assertWant(t, n, pears(DEVIATIONS[n].buf), DEVIATIONS[n].want)
     t.ok(lt[i].ok, `${n}: libtorrent loads it`)
   })
 })
