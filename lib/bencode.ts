@@ -45,6 +45,11 @@ function scanInt (buf: Uint8Array, pos: number, lenient = false): number {
   return p + 1
 }
 
+function sameBytes (buf: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false
+  return true
+}
+
 // Returns the end of the value at `pos`; `onKey` sees top-level dict keys with their value span.
 function scanValue (buf: Uint8Array, pos: number, depth: number, opts: ScanOptions, onKey?: (key: string, start: number, end: number) => void): number {
   if (depth > MAX_DEPTH) throw new BencodeError('nesting too deep')
@@ -67,8 +72,8 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, opts: ScanOptio
   if (c === D) {
     let p = pos + 1
     let previous: Uint8Array | null = null
-    // Keys seen so far, for `unique`: compared in place while few, then in a set.
-    const keys: Uint8Array[] = []
+    // Keys seen so far (start, length pairs), for `unique`: compared in place while few, then in a set.
+    const keys: number[] = []
     let seen: Set<string> | null = null
     while (buf[p] !== E) {
       if (buf[p] === undefined) throw new BencodeError('truncated dictionary')
@@ -82,15 +87,22 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, opts: ScanOptio
         previous = key
       }
       if (opts.unique && !opts.sorted) {
-        const key = buf.subarray(kStart, valueStart)
-        if (seen === null && keys.length >= 16) seen = new Set(keys.map((k) => Buffer.from(k).toString('latin1')))
-        const repeated = seen ? seen.has(Buffer.from(key).toString('latin1')) : keys.some((k) => Buffer.compare(k, key) === 0)
+        const latin1 = (at: number, n: number): string => Buffer.from(buf.buffer, buf.byteOffset + at, n).toString('latin1')
+        if (seen === null && keys.length >= 32) {
+          seen = new Set()
+          for (let k = 0; k < keys.length; k += 2) seen.add(latin1(keys[k], keys[k + 1]))
+        }
+        let repeated = false
+        if (seen) {
+          const key = latin1(kStart, len)
+          repeated = seen.has(key)
+          seen.add(key)
+        } else {
+          for (let k = 0; k < keys.length && !repeated; k += 2) repeated = keys[k + 1] === len && sameBytes(buf, keys[k], kStart, len)
+          keys.push(kStart, len)
+        }
         if (repeated) throw new BencodeError(`repeated dictionary key at ${p}`)
-        if (seen) seen.add(Buffer.from(key).toString('latin1'))
-        else keys.push(key)
       }
-      // The decoder assigns keys onto plain objects: `__proto__` would replace the prototype.
-      if (len === 9 && Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1') === '__proto__') throw new BencodeError(`forbidden key __proto__ at ${p}`)
       const valueEnd = scanValue(buf, valueStart, depth + 1, opts)
       if (onKey) onKey(Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1'), valueStart, valueEnd)
       p = valueEnd
@@ -171,7 +183,7 @@ export function bytes (v: unknown): Buffer | undefined {
 }
 
 export function text (v: unknown): string | undefined {
-  return isBytes(v) ? Buffer.from(v).toString('utf8') : undefined
+  return isBytes(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : undefined
 }
 
 export function int (v: unknown): number | undefined {

@@ -4,7 +4,7 @@
 // change reported in `warnings`. The info-hash is the SHA-1 of the exact raw `info` bytes.
 import { createHash } from 'node:crypto'
 import { decodeAs, decodeStrict, dictEntries, encode, isDict, bytes, text, int, type Dict } from './bencode.js'
-import { sanitizeElement, sanitizePath, resolveDuplicates } from './names.js'
+import { isPlain, sanitizeElement, sanitizePath, resolveDuplicates } from './names.js'
 import { rootOf, nextPow2, LEAF_SIZE } from './pieces/merkle.js'
 
 export class MetainfoError extends Error { override name = 'MetainfoError' }
@@ -72,8 +72,8 @@ export function parseTorrent (buf: Uint8Array): Metainfo {
   return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment) }
 }
 
-// A file as the torrent names it, for warnings about what cleaning changed.
-interface Named { entry: FileEntry, raw: string }
+// A file and its path as the torrent names it (bytes), for warnings about what cleaning changed.
+interface Named { entry: FileEntry, raw: Buffer[] }
 
 // Info dictionary bytes → Info; used for .torrent files and BEP 9 metadata alike.
 export function parseInfo (raw: Buffer): Info {
@@ -100,7 +100,7 @@ export function parseInfo (raw: Buffer): Info {
   const name = sanitizeElement(rawName) || ((v1hash ?? v2hash) as Buffer).toString('hex')
   const treeSpan = decoded.spans.get('file tree')
   if (isV2 && (treeSpan === undefined || !isDict(info['file tree']))) throw new MetainfoError('v2 info has no file tree')
-  const v2 = isV2 ? parseFileTree(raw, (treeSpan as [number, number])[0], name, info.files !== undefined, pieceLength) : null
+  const v2 = isV2 ? parseFileTree(raw, (treeSpan as [number, number])[0], name, rawName, info.files !== undefined, pieceLength) : null
   const v1 = hasV1 ? parseFiles(info, name, rawName) : null
   const shown = (v1 ?? v2 as V2Files).named
   // Hybrid: both lists are renamed alike, so they still match.
@@ -139,18 +139,18 @@ export function parseInfo (raw: Buffer): Info {
 // Renames duplicate paths, then names every change: each file saved under another
 // path than the torrent gives, each symlink not created.
 function cleanNames (named: Named[]): string[] {
-  resolveDuplicates(named.map((n) => n.entry))
+  const renamed = new Set(resolveDuplicates(named.map((n) => n.entry)))
   const out: string[] = []
-  for (const { entry, raw } of named) {
+  named.forEach(({ entry, raw }, i) => {
+    if (entry.symlink !== undefined) out.push(`"${entry.path.join('/')}" is a symlink (to "${entry.symlink}") in the torrent: not created`)
+    // Cheap first: plain elements, none dropped, not renamed means nothing changed.
+    if (entry.pad || (!renamed.has(i) && raw.length === entry.path.length && raw.every((p) => isPlain(p)))) return
+    const shown = raw.map((p) => p.toString('utf8')).join('/')
     const saved = entry.path.join('/')
-    if (entry.symlink !== undefined) out.push(`"${saved}" is a symlink (to "${entry.symlink}") in the torrent: not created`)
-    else if (!entry.pad && saved !== raw) out.push(`file ${JSON.stringify(raw)} is saved as ${JSON.stringify(saved)}`)
-  }
+    if (saved !== shown) out.push(`file ${JSON.stringify(shown)} is saved as ${JSON.stringify(saved)}`)
+  })
   return out
 }
-
-// Bytes of a name as text for a message (invalid UTF-8 shows as U+FFFD).
-const shownAs = (parts: Uint8Array[]): string => parts.map((p) => Buffer.from(p).toString('utf8')).join('/')
 
 interface V2Files { files: FileEntry[], roots: (Buffer | null)[], named: Named[] }
 
@@ -158,9 +158,9 @@ interface V2Files { files: FileEntry[], roots: (Buffer | null)[], named: Named[]
 // elements): files in key order, each starting on a piece boundary; the gaps become
 // implicit pad entries so the piece index space is v1-shaped. As in libtorrent, a tree
 // of one file (without v1 `files`) is a single-file torrent named by its key.
-function parseFileTree (raw: Buffer, start: number, name: string, hasFiles: boolean, pieceLength: number): V2Files {
-  const found: { path: string[], raw: string, length: number, root: Buffer | null, symlink?: string }[] = []
-  const walk = (at: number, dir: string[], rawDir: Uint8Array[], depth: number): void => {
+function parseFileTree (raw: Buffer, start: number, name: string, rawName: Buffer, hasFiles: boolean, pieceLength: number): V2Files {
+  const found: { path: string[], raw: Buffer[], length: number, root: Buffer | null, symlink?: string }[] = []
+  const walk = (at: number, dir: string[], rawDir: Buffer[], depth: number): void => {
     if (depth > 100) throw new MetainfoError('file tree nested too deep')
     const entries = dictEntries(raw, at)
     for (const e of entries) {
@@ -172,10 +172,10 @@ function parseFileTree (raw: Buffer, start: number, name: string, hasFiles: bool
       const path = single ? [clean] : clean ? [...dir, clean] : dir
       const rawPath = single ? [e.key] : [...rawDir, e.key]
       if (!leaf) walk(e.start, path, rawPath, depth + 1)
-      else found.push({ path, raw: shownAs(rawPath), ...parseLeaf(decodeStrict(raw.subarray(inner[0].start, inner[0].end)).value, path) })
+      else found.push({ path, raw: rawPath, ...parseLeaf(decodeStrict(raw.subarray(inner[0].start, inner[0].end)).value, path) })
     }
   }
-  walk(start, [name], [Buffer.from(name)], 0)
+  walk(start, [name], [rawName], 0)
   if (found.length === 0) throw new MetainfoError('file tree is empty')
   const files: FileEntry[] = []
   const roots: (Buffer | null)[] = []
@@ -283,7 +283,7 @@ function parseFiles (info: Dict, name: string, rawName: Buffer): { files: FileEn
     // A single file needs a name that survives cleaning; the info-hash will not do.
     if (rawName.length === 0 || sanitizeElement(rawName) === '') throw new MetainfoError(`unusable file name ${JSON.stringify(rawName.toString('utf8'))}`)
     const entry: FileEntry = { path: [name], length, offset: 0, pad: false }
-    return { files: [entry], named: [{ entry, raw: shownAs([rawName]) }] }
+    return { files: [entry], named: [{ entry, raw: [rawName] }] }
   }
   if (!Array.isArray(info.files) || info.files.length === 0) throw new MetainfoError('files is not a non-empty list')
   let offset = 0
@@ -309,7 +309,7 @@ function parseFiles (info: Dict, name: string, rawName: Buffer): { files: FileEn
     const symlink = attr.includes('l') ? symlinkTarget(f) : ''
     const entry: FileEntry = { path, length, offset, pad: pad || symlink !== '', executable: attr.includes('x') }
     if (symlink) entry.symlink = symlink
-    if (parts.length > 0) named.push({ entry, raw: shownAs([rawName, ...parts]) })
+    if (parts.length > 0) named.push({ entry, raw: [rawName, ...parts] })
     offset += length
     if (!Number.isSafeInteger(offset)) throw new MetainfoError('total length too large')
     return entry

@@ -33,8 +33,8 @@ function codePoint (b: Uint8Array, i: number): [number, number] {
 }
 
 // Printable ASCII with no separator, short, not all dots: nothing to clean.
-function plain (raw: Uint8Array, windows: boolean): boolean {
-  if (raw.length >= MAX_ELEMENT_BYTES || (raw[0] === 0x2e && (raw.length === 1 || (raw.length === 2 && raw[1] === 0x2e)))) return false
+export function isPlain (raw: Uint8Array, windows = process.platform === 'win32'): boolean {
+  if (raw.length === 0 || raw.length >= MAX_ELEMENT_BYTES || (raw[0] === 0x2e && (raw.length === 1 || (raw.length === 2 && raw[1] === 0x2e)))) return false
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]
     if (c < 32 || c > 126 || c === 0x2f || c === 0x5c || (windows && (WINDOWS_INVALID.has(c) || i === raw.length - 1))) return false
@@ -46,7 +46,7 @@ function plain (raw: Uint8Array, windows: boolean): boolean {
 export function sanitizeElement (raw: Uint8Array, windows = process.platform === 'win32'): string {
   if (raw.length === 1 && raw[0] === 0x2e) return ''
   if (raw.length === 0) return '_'
-  if (plain(raw, windows)) return Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1')
+  if (isPlain(raw, windows)) return Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1')
   const out: number[] = []
   let dots = 0
   let cut = false
@@ -77,7 +77,11 @@ export function sanitizeElement (raw: Uint8Array, windows = process.platform ===
 
 // A torrent path (its elements as bytes) → the components under the torrent's directory.
 export function sanitizePath (raw: Uint8Array[]): string[] {
-  const out = raw.map((e) => sanitizeElement(e)).filter((c) => c.length > 0)
+  const out: string[] = []
+  for (const e of raw) {
+    const c = sanitizeElement(e)
+    if (c.length > 0) out.push(c)
+  }
   return out.length > 0 ? out : ['_']
 }
 
@@ -91,9 +95,17 @@ export interface NamedEntry {
 // a directory: `x.txt` → `x.1.txt`, `x.2.txt`, ... Pad files of one size may share a path.
 // Returns the indexes of the renamed entries.
 export function resolveDuplicates (entries: NamedEntry[]): number[] {
-  const key = (p: string[]): string => p.join('/').replace(/[A-Z]+/g, (m) => m.toLowerCase())
+  // ASCII case only, as libtorrent compares.
+  const lower = (s: string): string => /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s
+  const key = (p: string[]): string => lower(p.join('/'))
   const taken = new Map<string, NamedEntry | null>()
-  for (const e of entries) for (let i = 1; i < e.path.length; i++) taken.set(key(e.path.slice(0, i)), null)
+  for (const e of entries) {
+    let dir = lower(e.path[0])
+    for (let i = 1; i < e.path.length; i++) {
+      taken.set(dir, null)
+      dir += '/' + lower(e.path[i])
+    }
+  }
   const renamed: number[] = []
   entries.forEach((e, index) => {
     const k = key(e.path)
