@@ -33,6 +33,7 @@ import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 import { createServer } from './http/server.js'
 import type { Server } from 'node:http'
+import { completeLayers } from './metadata/layers.js'
 
 // Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
 // budget was no faster there, only bigger and colder). The budget grows from it with the
@@ -72,6 +73,8 @@ export interface TorrentOptions extends Limits {
   pex?: boolean
   // Fetch from the torrent's web seeds (BEP 19; default true).
   webSeeds?: boolean
+  // How long peers may take to send a v2 torrent's missing piece layers (default 60 s).
+  layersTimeoutMs?: number
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -247,7 +250,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
-  static async open (meta: Metainfo, opts: TorrentOptions = {}): Promise<Torrent> {
+  static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
+    const dht = options.dht
+    const { meta, peers } = await completeLayers(source, { ...options, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+    const opts = { ...options, peers: [...(options.peers ?? []), ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'

@@ -23,6 +23,7 @@ export async function download (source: string, values: Values): Promise<void> {
 }
 
 function list (meta: Metainfo): void {
+  for (const w of meta.warnings) process.stderr.write(`warning: ${w}\n`)
   meta.files.forEach((f, i) => { if (!f.pad) process.stdout.write(`${i}\t${f.length}\t${f.path.join('/')}\n`) })
   for (const url of meta.webSeeds) process.stdout.write(`webseed\t${url}\n`)
 }

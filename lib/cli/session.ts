@@ -14,7 +14,8 @@ export function torrentOptions (values: Values): TorrentOptions {
     maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES,
     downloadLimit: values['download-limit'],
     uploadLimit: values['upload-limit'],
-    webSeeds: !values['no-webseeds']
+    webSeeds: !values['no-webseeds'],
+    layersTimeoutMs: peerTimeoutMs(values)
   }
 }
 

@@ -16,6 +16,7 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr)
   t.on('warning', (err) => r.warn(err.message))
+  for (const w of t.meta.warnings) r.warn(w)
   let lastPeerAt = Date.now()
   let timer: NodeJS.Timeout | undefined
   let stop = (): void => {}
