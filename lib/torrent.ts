@@ -7,13 +7,13 @@ import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
 import { Bitfield } from './bitfield.js'
 import { Layout } from './storage/layout.js'
-import { FileStore } from './storage/files.js'
+import { FileStore, selectedFiles } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
 import { MemoryWindow } from './stream/window.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Deadlines } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
-import { loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
+import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
@@ -21,6 +21,7 @@ import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
+import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
 import type { Metainfo } from './metainfo.js'
@@ -28,6 +29,7 @@ import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
+import { watchPeers } from './peer-timeout.js'
 
 // Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
 // 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
@@ -36,8 +38,8 @@ export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
 export interface TorrentOptions {
   // Output directory (default: the current directory).
   dir?: string
-  // Peers to dial besides those the trackers return.
-  peers?: PeerAddress[]
+  // Peers to dial besides those the trackers return: 'host:port' or { host, port }.
+  peers?: PeerInput[]
   // Listen port for incoming peers (0 picks one); `null` does not listen.
   port?: number | null
   host?: string
@@ -62,6 +64,9 @@ export interface TorrentOptions {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // Milliseconds without any peer before a torrent that still needs pieces fails with
+  // NoPeersError ('error' event; a warning first, at half the time). Default: wait forever.
+  peerTimeout?: number
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -124,7 +129,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
   private readonly waiting = new Map<number, { resolve: () => void, reject: (err: Error) => void }[]>()
-  private readonly opts: TorrentOptions
+  private readonly opts: TorrentOptions & { peers: PeerAddress[] }
   private readonly store: FileStore
   private readonly picker: Picker
   private readonly assembler: Assembler
@@ -137,6 +142,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
+  private stopWatch: (() => void) | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
   private uploadedByGone = 0
@@ -146,7 +152,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private lastRescue = 0
   private destroyed = false
 
-  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions) {
+  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[] }) {
     super()
     this.meta = meta
     this.layout = layout
@@ -213,7 +219,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
-  static async open (meta: Metainfo, opts: TorrentOptions = {}): Promise<Torrent> {
+  static async open (meta: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    const opts = { ...options, peers: toPeerAddresses(options.peers) }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'
@@ -292,18 +299,18 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.pool.put(chunk)
   }
 
-  addPeers (peers: PeerAddress[]): void {
-    this.swarm.add(peers)
+  addPeers (peers: PeerInput[]): void {
+    this.swarm.add(toPeerAddresses(peers))
   }
 
   async destroy (): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
-    for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
-    this.waiting.clear()
+    this.rejectReaders(new Error('torrent destroyed'))
     this.choker.destroy()
     this.pex?.destroy()
     this.stopDht?.()
+    this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
@@ -313,13 +320,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     await this.store.close()
     if (this.opts.storage !== 'memory' && this.have.count > 0) {
-      // Only an optimisation: without it the next start re-hashes.
-      await saveResume(resumePath(this.opts.dir ?? '.', this.meta.infoHash), this.store, this.have).catch(() => {})
+      // Only an optimisation: without it the next start re-hashes. Done: no record left.
+      const record = resumePath(this.opts.dir ?? '.', this.meta.infoHash)
+      await (this.done ? clearResume(record) : saveResume(record, this.store, this.have)).catch(() => {})
     }
   }
 
   private async start (): Promise<void> {
-    if (this.opts.storage !== 'memory') await this.store.create()
+    if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
     if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
@@ -338,7 +346,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
     }
-    this.swarm.add(this.opts.peers ?? [])
+    this.swarm.add(this.opts.peers)
+    if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))
     if (this.picker.done) this.finish()
     this.emit('ready')
   }
@@ -429,6 +438,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private fail (err: Error): void {
     if (this.destroyed || this.failed) return
     this.failed = true
+    this.rejectReaders(err)
     this.emit('error', err)
+  }
+
+  private rejectReaders (err: Error): void {
+    for (const list of this.waiting.values()) for (const w of list) w.reject(err)
+    this.waiting.clear()
   }
 }
