@@ -1,6 +1,7 @@
 // Documented exit codes, the one error type the CLI prints without a stack, and the
 // mapping of filesystem failures (the user's environment, not our bug) onto it.
 import { StorageError } from '../storage/files.js'
+import { NoPeersError } from '../peer-timeout.js'
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -17,10 +18,17 @@ export class UserError extends Error {
 
 const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EPERM', 'ENOTDIR', 'EISDIR'])
 
-export function storageError (err: unknown): UserError | null {
+function storageError (err: unknown): UserError | null {
   if (!(err instanceof Error)) return null
   const code = (err as NodeJS.ErrnoException).code ?? ''
   if (!(err instanceof StorageError) && !STORAGE_CODES.has(code)) return null
   const what = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
   return new UserError(`${what}: ${err.message}`, EXIT.storage)
+}
+
+// A failure the user can act on (their disk, their network), or null for a bug.
+export function userErrorOf (err: unknown): UserError | null {
+  if (err instanceof UserError) return err
+  if (err instanceof NoPeersError) return new UserError(err.message, EXIT.noPeers)
+  return storageError(err)
 }

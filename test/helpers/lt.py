@@ -2,7 +2,7 @@
 # Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
 #   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]...
-#   leech  --torrent F --out DIR --peer H:P... [--timeout S]
+#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B]
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
 # it runs until SIGTERM or stdin closes. `--pieces` (`0-9,20`, `even`, `odd`, `mod:M:R`) makes a
 # partial seeder: the other pieces' bytes in DIR (a private copy) are zeroed, the torrent is
@@ -176,6 +176,8 @@ def cmd_leech(a):
         params.ti = lt.torrent_info(a.torrent)
     params.save_path = a.out
     h = ses.add_torrent(params)
+    if a.download_rate:
+        h.set_download_limit(a.download_rate)
     for p in a.peer:
         h.connect_peer(parse_hp(p))
     end = time.time() + a.timeout
@@ -219,6 +221,7 @@ def main():
     le.add_argument('--out', required=True)
     le.add_argument('--peer', action='append', required=True)
     le.add_argument('--timeout', type=float, default=60)
+    le.add_argument('--download-rate', type=int, default=0)
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 
