@@ -29,6 +29,6 @@ export function watchPeers (t: Watched, timeoutMs: number, warn: (err: Error) =>
       warn(new Error(`no peer reachable for ${Math.round(idle / 1000)} s; giving up after ${Math.round(timeoutMs / 1000)} s`))
     }
   }, Math.min(500, Math.max(50, timeoutMs / 10)))
-  timer.unref()
+  // Not unref'd: it is what ends the wait, so it keeps the process alive until then.
   return () => clearInterval(timer)
 }

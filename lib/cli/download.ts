@@ -4,6 +4,7 @@ import path from 'node:path'
 import { isMagnet } from '../magnet.js'
 import type { Dht } from '../swarm/dht.js'
 import { Torrent } from '../torrent.js'
+import { EXIT, UserError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
 import { list } from './list.js'
 import { loadTorrent } from './load.js'
@@ -33,6 +34,8 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
     : { meta: await loadTorrent(source), peers: [], files: undefined }
   if (values.list) return list(meta, values.json === true)
   const sel = selection(meta, values.file, values.range)
+  // A stream is one reader in order through a memory window: one range of the torrent.
+  if (streaming && sel.ranges.length > 1) throw new UserError('a stream takes one --file; use -o DIR for several', EXIT.usage)
   if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(selectedBytes(sel))}) to stdout\n`)
   const seeding = seedOptions(values)
   const options = torrentOptions(values)
@@ -50,7 +53,7 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
   })
   const where = toFiles || !streaming ? path.resolve(dir) : undefined
   await supervise(t, { progress, dir: where, what: streaming ? 'streamed to stdout' : undefined, scope: sel.ranges, live: !streaming || values.progress === true }, async () => {
-    if (streaming) for (const [start, end] of sel.ranges) await toStdout(t, start, end - 1)
+    if (streaming) await toStdout(t, sel.ranges[0][0], sel.ranges[0][1] - 1)
     if (toFiles || !streaming) await untilDone(t)
     if (seeding && !streaming) {
       if (progress === 'line') process.stderr.write(`${meta.name}: download complete, seeding${seeding.ratio !== undefined ? ` to ratio ${seeding.ratio}` : ''}${seeding.timeMs !== undefined ? ` for ${seeding.timeMs / 1000} s` : ''} (Ctrl-C stops)\n`)
