@@ -5,6 +5,7 @@ missing=""
 [ -x /usr/bin/opentracker ] || missing="$missing opentracker"
 [ -x /usr/bin/aria2c ] || missing="$missing aria2"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
+[ -x /usr/bin/tmux ] || missing="$missing tmux"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2
 SUDO=""
