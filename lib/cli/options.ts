@@ -2,7 +2,7 @@
 // groups it belongs to. A command accepts the options of its groups and refuses the
 // rest; every value is checked here, before any command starts.
 // Adding an option: one line in OPTIONS (and read `values.name` where it is used).
-import type { PeerAddress } from '../tracker/types.js'
+import { parsePeerAddress, type PeerAddress } from '../peer-address.js'
 import { parseRate } from './rate.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
@@ -16,7 +16,7 @@ type Spec = Flag | Valued<unknown>
 
 export const OPTIONS = {
   output: { short: 'o', arg: 'DIR', in: ['files', 'create'], parse: text, help: 'write files under DIR (default: current directory); - streams to stdout' },
-  stdout: { in: 'download', help: 'stream the content to stdout in order (with -o DIR, do both)' },
+  stdout: { in: ['download', 'demo'], help: 'stream the content to stdout in order (with -o DIR, do both)' },
   file: { arg: 'N|NAME', multiple: true, in: 'download', parse: text, help: 'only this file (index from --list, or path); repeatable, or a comma list' },
   range: { arg: 'START-END', in: 'download', parse: text, help: 'only these bytes (inclusive) of the file or torrent' },
   list: { in: 'download', help: 'print the files (index, size, path), then its web seeds, and exit' },
@@ -93,12 +93,6 @@ function port (raw: string, flag: string): number {
 
 function pieceKiB (raw: string, flag: string): number {
   return number(raw, flag, 'a power of two of at least 16 (KiB)', (n) => n >= 16 && Number.isInteger(Math.log2(n)))
-}
-
-export function parsePeerAddress (raw: string): PeerAddress | null {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(raw)
-  if (!m || Number(m[2]) > 65535 || Number(m[2]) === 0) return null
-  return { host: m[1], port: Number(m[2]) }
 }
 
 function hostPort (raw: string, flag: string): PeerAddress {

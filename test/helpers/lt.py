@@ -2,7 +2,7 @@
 # Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
 #   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N] [--no-pex]
-#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--fast] [--no-pex]
+#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B] [--fast] [--no-pex]
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
 # it runs until SIGTERM or stdin closes. `--sessions N` runs N seeding sessions in this one
 # process (one line each; the first checks the data, the others trust its result), for swarms
@@ -205,6 +205,8 @@ def cmd_leech(a):
     if a.no_pex:
         params.flags |= lt.torrent_flags.disable_pex
     h = ses.add_torrent(params)
+    if a.download_rate:
+        h.set_download_limit(a.download_rate)
     for p in a.peer:
         h.connect_peer(parse_hp(p))
     end = time.time() + a.timeout
@@ -253,6 +255,7 @@ def main():
     le.add_argument('--timeout', type=float, default=60)
     le.add_argument('--fast', action='store_true')
     le.add_argument('--no-pex', action='store_true')
+    le.add_argument('--download-rate', type=int, default=0)
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 
