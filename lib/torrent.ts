@@ -17,6 +17,7 @@ import { loadResume, resumePath, saveResume, verifyExisting } from './storage/re
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
+import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
@@ -62,6 +63,8 @@ export interface TorrentOptions {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // MSE/PE protocol encryption: 'prefer' (default), 'require' or 'off'.
+  encryption?: Encryption
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -185,7 +188,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       metadataSize: () => meta.raw.length,
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
-      requestTimeoutMs: opts.requestTimeoutMs
+      requestTimeoutMs: opts.requestTimeoutMs,
+      encryption: opts.encryption
     })
     this.scheduler = new Scheduler(this.picker, this.swarm.peers)
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })

@@ -8,6 +8,7 @@ import { isMagnet, parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 import type { PeerAddress } from '../tracker/types.js'
 import type { Dht } from '../swarm/dht.js'
+import type { Encryption } from '../wire/mse.js'
 import { DEFAULT_BUFFER_BYTES, Torrent, type TorrentOptions } from '../torrent.js'
 import { EXIT, UserError, storageError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
@@ -40,6 +41,7 @@ options:
       --dht-bootstrap HOST:PORT  DHT bootstrap node (repeatable; default: public routers)
       --dht-port N       UDP port for the DHT (default: random)
       --no-pex           no peer exchange
+      --encryption MODE  prefer (default), require or off: MSE/PE protocol encryption
       --seed             keep seeding after the download (until Ctrl-C)
       --seed-ratio R     ... until R times the torrent's size is uploaded
       --seed-time S      ... for S seconds
@@ -65,6 +67,7 @@ const OPTIONS = {
   'dht-bootstrap': { type: 'string', multiple: true },
   'dht-port': { type: 'string' },
   'no-pex': { type: 'boolean' },
+  encryption: { type: 'string' },
   size: { type: 'string' },
   seed: { type: 'boolean' },
   'seed-ratio': { type: 'string' },
@@ -171,6 +174,7 @@ function peerTimeout (values: Values): number {
 function torrentOptions (values: Values): TorrentOptions {
   return {
     pex: !values['no-pex'],
+    encryption: encryption(values.encryption),
     peers: (values.peer ?? []).map(parseHostPort),
     port: number(values.port, 'port') ?? 0,
     maxBufferBytes: (number(values['max-buffer'], 'max-buffer') ?? DEFAULT_BUFFER_BYTES / 1048576) * 1048576
@@ -243,6 +247,7 @@ async function loadSource (arg: string, values: Values, progress: ProgressMode, 
     resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...peers] }, {
       timeoutMs: peerTimeout(values),
       maxMetadataSize: (number(values['max-metadata'], 'max-metadata') ?? 8) * 1024 * 1024,
+      encryption: encryption(values.encryption),
       discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined,
       onWarning: progress === 'line' ? (err) => process.stderr.write(`warning: ${err.message}\n`) : undefined
     })
@@ -291,6 +296,11 @@ export function number (v: string | undefined, name: string): number | undefined
   const n = Number(v)
   if (!Number.isFinite(n) || n < 0) throw new UserError(`--${name} needs a non-negative number, got "${v}"`, EXIT.usage)
   return n
+}
+
+function encryption (v: string | undefined): Encryption | undefined {
+  if (v === undefined || v === 'prefer' || v === 'require' || v === 'off') return v
+  throw new UserError(`--encryption is prefer, require or off, got "${v}"`, EXIT.usage)
 }
 
 function parseHostPort (s: string): { host: string; port: number } {

@@ -8,6 +8,7 @@ import type { PeerAddress } from '../tracker/types.js'
 import type { Magnet } from '../magnet.js'
 import { MetadataFetcher } from './fetcher.js'
 import { fetchLayers } from './layers.js'
+import type { Encryption } from '../wire/mse.js'
 
 export interface ResolveOptions {
   maxMetadataSize?: number
@@ -16,6 +17,7 @@ export interface ResolveOptions {
   // Extra peer sources (the DHT), called with each batch of peers.
   discover?: (infoHash: Buffer, onPeers: (peers: PeerAddress[]) => void) => () => void
   onWarning?: (err: Error) => void
+  encryption?: Encryption
 }
 
 export class MetadataTimeoutError extends Error { override name = 'MetadataTimeoutError' }
@@ -23,7 +25,7 @@ export class MetadataTimeoutError extends Error { override name = 'MetadataTimeo
 export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   const peerId = newPeerId()
   const v2Only = magnet.infoHashV2 !== undefined && magnet.infoHash.equals(magnet.infoHashV2.subarray(0, 20))
-  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize })
+  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize, encryption: opts.encryption })
   if (opts.onWarning) fetcher.on('warning', opts.onWarning)
   const tiers = magnet.trackers.map((t) => [t])
   // Listening gives trackers a real port to list, and lets peers that hear of us connect.

@@ -3,6 +3,8 @@
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
 #   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]...
 #   leech  --torrent F --out DIR --peer H:P... [--timeout S]
+# seed and leech take [--encryption forced|disabled]: MSE/PE required in and out with RC4
+# only, or never (plaintext only); libtorrent's default (enabled, both) otherwise.
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
 # it runs until SIGTERM or stdin closes. `--pieces` (`0-9,20`, `even`, `odd`, `mod:M:R`) makes a
 # partial seeder: the other pieces' bytes in DIR (a private copy) are zeroed, the torrent is
@@ -46,6 +48,16 @@ def session(extra=None):
     }
     s.update(extra or {})
     return lt.session(s)
+
+
+def enc_settings(mode):
+    if mode == 'forced':
+        return {'out_enc_policy': int(lt.enc_policy.pe_forced), 'in_enc_policy': int(lt.enc_policy.pe_forced),
+                'allowed_enc_level': int(lt.enc_level.pe_rc4)}
+    if mode == 'disabled':
+        return {'out_enc_policy': int(lt.enc_policy.pe_disabled), 'in_enc_policy': int(lt.enc_policy.pe_disabled),
+                'allowed_enc_level': int(lt.enc_level.pe_plaintext)}
+    return {}
 
 
 def pieces_spec(spec, n):
@@ -131,6 +143,7 @@ def cmd_seed(a):
             'dht_prefer_verified_node_ids': False,
             'dht_ignore_dark_internet': False,
         })
+    extra.update(enc_settings(a.encryption))
     ses = session(extra)
     ti = lt.torrent_info(a.torrent)
     keep = pieces_spec(a.pieces, ti.num_pieces())
@@ -167,7 +180,7 @@ def cmd_seed(a):
 
 
 def cmd_leech(a):
-    ses = session()
+    ses = session(enc_settings(a.encryption))
     if a.torrent.startswith('magnet:'):
         # Metadata (and, for v2, piece layers) must then come from the peers.
         params = lt.parse_magnet_uri(a.torrent)
@@ -219,6 +232,8 @@ def main():
     le.add_argument('--out', required=True)
     le.add_argument('--peer', action='append', required=True)
     le.add_argument('--timeout', type=float, default=60)
+    for p in (s, le):
+        p.add_argument('--encryption', choices=['forced', 'disabled'])
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 

@@ -1,0 +1,74 @@
+// RC4 for MSE/PE, with the first 1024 bytes of keystream discarded as the spec requires.
+// OpenSSL 3 keeps RC4 in its legacy provider, which Node usually does not load, so this
+// uses OpenSSL when it has RC4 and a small TypeScript RC4 otherwise (checked at run time).
+import { createCipheriv, getCiphers, type Cipher } from 'node:crypto'
+
+export interface Rc4 {
+  // XORs the keystream over `src` into `dst` (the same buffer decrypts in place).
+  process (src: Uint8Array, dst?: Uint8Array): void
+}
+
+const DISCARD = 1024
+
+export class Rc4Ts implements Rc4 {
+  private readonly s = new Uint8Array(256)
+  private i = 0
+  private j = 0
+
+  constructor (key: Uint8Array) {
+    const s = this.s
+    for (let i = 0; i < 256; i++) s[i] = i
+    for (let i = 0, j = 0; i < 256; i++) {
+      j = (j + s[i] + key[i % key.length]) & 255
+      const t = s[i]
+      s[i] = s[j]
+      s[j] = t
+    }
+  }
+
+  process (src: Uint8Array, dst: Uint8Array = src): void {
+    const s = this.s
+    let i = this.i
+    let j = this.j
+    for (let n = 0; n < src.length; n++) {
+      i = (i + 1) & 255
+      const si = s[i]
+      j = (j + si) & 255
+      const sj = s[j]
+      s[i] = sj
+      s[j] = si
+      dst[n] = src[n] ^ s[(si + sj) & 255]
+    }
+    this.i = i
+    this.j = j
+  }
+}
+
+class Rc4OpenSsl implements Rc4 {
+  constructor (private readonly cipher: Cipher) {}
+
+  process (src: Uint8Array, dst: Uint8Array = src): void {
+    dst.set(this.cipher.update(src))
+  }
+}
+
+let openSsl: boolean | undefined
+
+// True when Node's OpenSSL can do RC4 (it lists ciphers it then refuses to create).
+export function hasOpenSslRc4 (): boolean {
+  if (openSsl === undefined) {
+    try {
+      openSsl = getCiphers().includes('rc4') && createCipheriv('rc4', Buffer.alloc(16), null) !== null
+    } catch {
+      openSsl = false
+    }
+  }
+  return openSsl
+}
+
+// An RC4 stream keyed with `key`, its first 1024 bytes already discarded.
+export function rc4 (key: Uint8Array, impl: 'auto' | 'ts' = 'auto'): Rc4 {
+  const r: Rc4 = impl === 'auto' && hasOpenSslRc4() ? new Rc4OpenSsl(createCipheriv('rc4', key, null)) : new Rc4Ts(key)
+  r.process(new Uint8Array(DISCARD))
+  return r
+}
