@@ -9,7 +9,7 @@
 //   B→A  ENC(VC, crypto_select, len(PadD), PadD), then the stream (RC4 or plaintext)
 //
 // A responder also recognises a plain BitTorrent handshake in the first 20 bytes.
-import { createHash, randomBytes, randomInt } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { WireError, PROTOCOL } from './messages.js'
 import { rc4, type Rc4 } from './rc4.js'
 
@@ -32,6 +32,8 @@ export interface MseOptions {
   send: (buf: Buffer) => void
   // Initiator: the first bytes of the BitTorrent stream, carried in the handshake (IA).
   initialPayload?: () => Buffer
+  // Source of the private key and the padding (tests make it deterministic).
+  random?: (n: number) => Buffer
 }
 
 export interface MseResult {
@@ -49,7 +51,8 @@ type State = 'start' | 'yb' | 'vc' | 'select' | 'padD' | 'first' | 'ya' | 'req1'
 export class MseHandshake {
   private state: State
   private buf: Buffer = Buffer.alloc(0)
-  private readonly x = BigInt('0x' + randomBytes(20).toString('hex'))
+  private readonly random: (n: number) => Buffer
+  private readonly x: bigint
   private secret: Buffer = Buffer.alloc(0)
   private enc: Rc4 | null = null
   private dec: Rc4 | null = null
@@ -60,6 +63,8 @@ export class MseHandshake {
 
   constructor (private readonly opts: MseOptions) {
     this.state = opts.initiator ? 'start' : 'first'
+    this.random = opts.random ?? randomBytes
+    this.x = BigInt('0x' + this.random(20).toString('hex'))
   }
 
   get done (): boolean {
@@ -70,7 +75,7 @@ export class MseHandshake {
   start (): void {
     if (this.state !== 'start') return
     this.state = 'yb'
-    this.opts.send(Buffer.concat([this.publicKey(), pad()]))
+    this.opts.send(Buffer.concat([this.publicKey(), this.pad()]))
   }
 
   // Feeds received bytes; returns the result once the handshake is complete. Throws a
@@ -102,7 +107,7 @@ export class MseHandshake {
         const ya = this.take(KEY_BYTES)
         if (!ya) return false
         this.computeSecret(ya)
-        this.opts.send(Buffer.concat([this.publicKey(), pad()]))
+        this.opts.send(Buffer.concat([this.publicKey(), this.pad()]))
         this.expect = hash('req1', this.secret)
         this.state = 'req1'
         return true
@@ -204,6 +209,10 @@ export class MseHandshake {
     return r
   }
 
+  private pad (): Buffer {
+    return this.random(this.random(2).readUInt16BE(0) % (MAX_PAD + 1))
+  }
+
   private publicKey (): Buffer {
     return toBytes(modPow(2n, this.x, P))
   }
@@ -250,10 +259,6 @@ function chooseCrypto (provide: number, policy: 'prefer' | 'require'): number {
 function padLength (n: number): number {
   if (n > MAX_PAD) throw new WireError(`encryption padding of ${n} bytes (at most ${MAX_PAD})`)
   return n
-}
-
-function pad (): Buffer {
-  return randomBytes(randomInt(0, MAX_PAD + 1))
 }
 
 function hash (tag: string, ...parts: Buffer[]): Buffer {
