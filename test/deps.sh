@@ -1,9 +1,14 @@
 #!/bin/sh
-# Real peers for the test suite come from Debian: install whatever is missing.
+# Real peers for the test suite come from Debian (install whatever is missing), and
+# webtorrent-cli from npm into test/peers/webtorrent (its lock file; no install scripts).
 set -e
+peers="$(dirname "$0")/peers/webtorrent"
+[ -f "$peers/node_modules/webtorrent-cli/bin/cmd.js" ] || (cd "$peers" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 missing=""
 [ -x /usr/bin/opentracker ] || missing="$missing opentracker"
 [ -x /usr/bin/aria2c ] || missing="$missing aria2"
+[ -x /usr/bin/transmission-cli ] || missing="$missing transmission-cli"
+command -v ip >/dev/null || missing="$missing iproute2"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2

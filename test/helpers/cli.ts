@@ -7,9 +7,11 @@ export const PEARS = fileURLToPath(new URL('../../bin/pears.js', import.meta.url
 
 export interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: Buffer, stderr: string }
 
-export function startPears (args: string[], opts: { dht?: boolean, cwd?: string } = {}): ChildProcess {
+// `netns`: run inside that network namespace (see helpers/netns.ts).
+export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, netns?: string } = {}): ChildProcess {
   const full = opts.dht ? args : [...args, '--no-dht']
   // Run as the installed command is: through its shebang.
+  if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
   return spawn(PEARS, full, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
@@ -31,8 +33,8 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string): Promise<number> {
-  const child = startPears(['seed', torrent, content])
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string } = {}): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns })
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''
