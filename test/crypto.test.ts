@@ -35,6 +35,20 @@ t.test('RC4 matches the published test vectors, and rc4() drops the first 1024 b
   r.process(a)
   r.process(Buffer.alloc(2000), b)
   t.same(Buffer.concat([a, b]), whole.subarray(1024), 'keystream after 1024 bytes, split across calls')
+  // Word-wise and byte-wise paths: every alignment and length gives the same keystream.
+  const ref = Buffer.alloc(1024 + 5000)
+  new Rc4Ts(key).process(ref)
+  const words = rc4(key, 'ts')
+  const backing = Buffer.alloc(6000)
+  let at = 0
+  // [source offset, length, destination offset or -1 for in place]
+  for (const [offset, len, copyTo] of [[0, 17, 1], [1, 100, -1], [4, 1, -1], [8, 999, 3], [3, 64, -1], [0, 2000, -1], [4, 1001, 0]]) {
+    const view = backing.subarray(offset, offset + len).fill(0)
+    const dst = copyTo < 0 ? view : Buffer.alloc(len + 4).subarray(copyTo, copyTo + len)
+    words.process(view, dst)
+    t.same(dst, ref.subarray(1024 + at, 1024 + at + len), `offset ${offset} length ${len} into ${copyTo < 0 ? 'itself' : `offset ${copyTo}`}`)
+    at += len
+  }
   if (hasOpenSslRc4()) {
     const c = Buffer.alloc(3000)
     rc4(key).process(c)

@@ -9,6 +9,7 @@ export interface Rc4 {
 }
 
 const DISCARD = 1024
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 export class Rc4Ts implements Rc4 {
   private readonly s = new Uint8Array(256)
@@ -30,7 +31,29 @@ export class Rc4Ts implements Rc4 {
     const s = this.s
     let i = this.i
     let j = this.j
-    for (let n = 0; n < src.length; n++) {
+    let n = 0
+    // Whole 32-bit words where both buffers are aligned (read buffers are): a quarter of
+    // the loads and stores, about 1.5× the speed.
+    if (LITTLE_ENDIAN && src.length >= 16 && ((src.byteOffset | dst.byteOffset) & 3) === 0) {
+      const words = src.length >>> 2
+      const s32 = new Uint32Array(src.buffer, src.byteOffset, words)
+      const d32 = dst === src ? s32 : new Uint32Array(dst.buffer, dst.byteOffset, words)
+      for (let w = 0; w < words; w++) {
+        let k = 0
+        for (let shift = 0; shift < 32; shift += 8) {
+          i = (i + 1) & 255
+          const si = s[i]
+          j = (j + si) & 255
+          const sj = s[j]
+          s[i] = sj
+          s[j] = si
+          k |= s[(si + sj) & 255] << shift
+        }
+        d32[w] = s32[w] ^ k
+      }
+      n = words << 2
+    }
+    for (; n < src.length; n++) {
       i = (i + 1) & 255
       const si = s[i]
       j = (j + si) & 255
