@@ -141,6 +141,9 @@ t.test('initiator: garbage instead of a reply fails within the spec\'s bounds', 
   t.throws(() => b.push(Buffer.alloc(96 + 532, 2)), { name: 'WireError', message: /no valid encryption handshake/ })
   const c = new MseHandshake({ initiator: false, policy: 'prefer', skeys: [hashA], send: () => {} })
   t.throws(() => c.push(Buffer.alloc(96)), { name: 'WireError', message: /public key/ })
+  const d = new MseHandshake({ initiator: true, policy: 'prefer', skeys: [hashA], send: () => {} })
+  d.start()
+  t.throws(() => d.push(encodeHandshake({ reserved: Buffer.alloc(8), infoHash: hashA, peerId: Buffer.alloc(20, 1) })), { name: 'WireError', message: /answered in plaintext/ }, 'a plain handshake instead of a key fails at once')
 })
 
 // A connected TCP pair on 127.0.0.1, each end wrapped as the swarm wraps it.

@@ -8,7 +8,8 @@
 //   A→B  HASH('req1',S), HASH('req2',SKEY)⊕HASH('req3',S), ENC(VC, crypto_provide, len(PadC), PadC, len(IA), IA)
 //   B→A  ENC(VC, crypto_select, len(PadD), PadD), then the stream (RC4 or plaintext)
 //
-// A responder also recognises a plain BitTorrent handshake in the first 20 bytes.
+// A responder also recognises a plain BitTorrent handshake in the first 20 bytes, and an
+// initiator one sent back instead of a key.
 import { createHash, randomBytes } from 'node:crypto'
 import { WireError, PROTOCOL } from './messages.js'
 import { rc4, type Rc4 } from './rc4.js'
@@ -156,6 +157,8 @@ export class MseHandshake {
         return this.finish({ encrypt: rc4On ? this.enc : null, decrypt: rc4On ? this.dec : null, rest: Buffer.concat([ia, this.buf]), plain: false })
       }
       case 'yb': {
+        // A plaintext peer that speaks first: no use waiting for a key that never comes.
+        if (this.buf.length >= HEADER.length && this.buf.subarray(0, HEADER.length).equals(HEADER)) throw new WireError('peer answered in plaintext')
         const yb = this.take(KEY_BYTES)
         if (!yb) return false
         this.computeSecret(yb)
