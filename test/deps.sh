@@ -4,6 +4,8 @@ set -e
 missing=""
 [ -x /usr/bin/opentracker ] || missing="$missing opentracker"
 [ -x /usr/bin/aria2c ] || missing="$missing aria2"
+[ -x /usr/bin/ffmpeg ] || missing="$missing ffmpeg"
+[ -x /usr/bin/curl ] || missing="$missing curl"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2

@@ -1,6 +1,8 @@
 // Documented exit codes, the one error type the CLI prints without a stack, and the
 // mapping of filesystem failures (the user's environment, not our bug) onto it.
 import { StorageError } from '../storage/files.js'
+import { MetainfoError } from '../metainfo.js'
+import { MetadataTimeoutError } from '../metadata/layers.js'
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -23,4 +25,11 @@ export function storageError (err: unknown): UserError | null {
   if (!(err instanceof StorageError) && !STORAGE_CODES.has(code)) return null
   const what = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
   return new UserError(`${what}: ${err.message}`, EXIT.storage)
+}
+
+// Torrent.open fetching a v2 torrent's missing piece layers: none came, or they cannot be had.
+export function openError (err: unknown): UserError | null {
+  if (err instanceof MetadataTimeoutError) return new UserError(err.message, EXIT.noPeers)
+  if (err instanceof MetainfoError) return new UserError(err.message, EXIT.badTorrent)
+  return null
 }

@@ -7,10 +7,13 @@ export const PEARS = fileURLToPath(new URL('../../bin/pears.js', import.meta.url
 
 export interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: Buffer, stderr: string }
 
-export function startPears (args: string[], opts: { dht?: boolean, cwd?: string } = {}): ChildProcess {
-  const full = opts.dht ? args : [...args, '--no-dht']
+// Commands that never touch the swarm refuse --no-dht.
+const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
+
+export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht']
   // Run as the installed command is: through its shebang.
-  return spawn(PEARS, full, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+  return spawn(PEARS, full, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
 export function finished (child: ChildProcess): Promise<Run> {
@@ -23,7 +26,7 @@ export function finished (child: ChildProcess): Promise<Run> {
   })
 }
 
-export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer } = {}): Promise<Run> {
+export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer, env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   const child = startPears(args, opts)
   const done = finished(child)
   child.stdin?.end(opts.stdin)
