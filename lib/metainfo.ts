@@ -53,6 +53,8 @@ export interface Metainfo extends Info {
   // missing, to be fetched from peers (metadata/layers.ts).
   pieceLayers?: Map<string, Buffer>
   comment?: string
+  // BEP 19 `url-list`: HTTP servers holding the same files.
+  webSeeds: string[]
 }
 
 // libtorrent's limits: a piece length up to INT_MAX / 2, at most 2^21 pieces.
@@ -69,7 +71,7 @@ export function parseTorrent (buf: Uint8Array): Metainfo {
   if (decoded.end !== buf.length) info.warnings.push(`ignored ${buf.length - decoded.end} bytes after the end of the torrent`)
   const layersSpan = decoded.spans.get('piece layers')
   const pieceLayers = info.version === 2 ? parseLayers(buf, layersSpan?.[0], info) : undefined
-  return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment) }
+  return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment), webSeeds: parseUrlList(top['url-list']) }
 }
 
 // A file and its path as the torrent names it (bytes), for warnings about what cleaning changed.
@@ -330,6 +332,12 @@ function parseAnnounce (top: Dict): string[][] {
   const single = text(top.announce)
   if (tiers.length === 0 && single) tiers.push([single])
   return tiers
+}
+
+// BEP 19: a single URL or a list of them; anything else is ignored.
+function parseUrlList (v: unknown): string[] {
+  const list = Array.isArray(v) ? v : [v]
+  return list.map(text).filter((u): u is string => typeof u === 'string' && u.length > 0)
 }
 
 // .torrent bytes around a raw info dictionary (for metadata fetched from peers), so

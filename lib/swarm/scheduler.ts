@@ -4,7 +4,7 @@
 // reject, timeout, disconnect) go back to the picker. A tick checks for snubbed peers,
 // sizes the swarm's in-flight budget and lets idle peers take over slow peers' blocks.
 import type { Picker, PickOptions } from './picker.js'
-import type { Peer } from '../wire/peer.js'
+import type { Source as Peer } from './source.js'
 import { Bitfield } from '../bitfield.js'
 import { swarmBudget, worthStealing } from './pacing.js'
 
@@ -20,7 +20,7 @@ export interface Budget {
 export class Scheduler {
   private readonly timer: NodeJS.Timeout
 
-  constructor (private readonly picker: Picker<Peer>, private readonly peers: Set<Peer>, private readonly budget: Budget) {
+  constructor (private readonly picker: Picker<Peer>, private readonly peers: Iterable<Peer>, private readonly budget: Budget) {
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
   }
