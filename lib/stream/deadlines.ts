@@ -18,7 +18,9 @@ export interface StreamState {
 export class Deadlines {
   private readonly readers = new Set<OrderedStream>()
 
-  constructor (private readonly layout: Layout, private readonly maxPieces: number) {}
+  // `maxPieces`: how many pieces all windows may hold now (the in-flight budget, which
+  // follows the swarm's bandwidth-delay product).
+  constructor (private readonly layout: Layout, private readonly maxPieces: () => number) {}
 
   add (r: OrderedStream): boolean {
     if (this.readers.has(r)) return false
@@ -41,16 +43,17 @@ export class Deadlines {
   // Every piece in some reader's window, nearest deadline first.
   windows (): number[] {
     const L = this.layout
+    const max = this.maxPieces()
     const spans = [...this.readers].map((r) => {
       const first = Math.floor(r.position / L.pieceLength)
-      const want = Math.min(this.maxPieces, Math.max(2, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
+      const want = Math.min(max, Math.max(2, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
       return { first, last: Math.min(Math.ceil(r.end / L.pieceLength), first + want) }
     })
     const out = new Set<number>()
-    for (let k = 0, more = true; more && (k === 0 || out.size < this.maxPieces); k++) {
+    for (let k = 0, more = true; more && (k === 0 || out.size < max); k++) {
       more = false
       for (const s of spans) {
-        if (s.first + k >= s.last || (k > 0 && out.size >= this.maxPieces)) continue
+        if (s.first + k >= s.last || (k > 0 && out.size >= max)) continue
         out.add(s.first + k)
         more = true
       }

@@ -104,6 +104,10 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     return this.unstarted === 0 && this.active.size === 0
   }
 
+  get budget (): number {
+    return this.maxActiveBytes
+  }
+
   // Bytes the budget has left beside the started pieces (below 0 when readers overran it).
   get room (): number {
     return this.maxActiveBytes - this.activeBytes
