@@ -40,6 +40,11 @@ interface Active<P> {
   firstFree: number
 }
 
+// Pieces whose blocks one pick() weighs for stealing: the nearest deadlines, or the oldest
+// pieces (those holding the budget longest). Beyond them the scan would cost more than
+// the blocks are worth.
+const STEAL_SCAN = 8
+
 interface Asked<P> {
   peer: (P | null)[]
   at: Float64Array
@@ -143,12 +148,13 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     // no piece, urgent or not, fits in the budget, and nothing is worth stealing.
     if (!steal && this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
     const ctx: Context<P> = { now: Date.now(), queued: opts.queued ?? 0, steal }
+    let scanned = 0
     for (const i of this.urgent) {
       if (out.length >= n) return out
       if (!has.get(i) || !this.isWanted(i)) continue
       const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i, peer) : undefined)
       if (a) this.fill(a, peer, out, n, ctx)
-      if (a && steal) this.steal(a, peer, true, out, n, ctx)
+      if (a && steal && scanned++ < STEAL_SCAN) this.steal(a, peer, true, out, n, ctx)
     }
     for (const a of this.open) {
       if (out.length >= n) return out
@@ -167,8 +173,9 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       // While the budget is full, the oldest pieces hold it: their blocks are as urgent as
       // a reader's (a stream's head waits for them, or no new piece can start).
       const full = this.activeBytes + this.layout.pieceLength > this.maxActiveBytes
+      scanned = 0
       for (const a of this.active.values()) {
-        if (out.length >= n) return out
+        if (out.length >= n || scanned++ >= STEAL_SCAN) return out
         if (has.get(a.index)) this.steal(a, peer, full, out, n, ctx)
       }
     }
@@ -176,15 +183,17 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     return out
   }
 
-  // First arrival of a block → 'only', or 'raced' when another peer was asked for it too
-  // (endgame, stealing). Duplicates and strays → false.
-  received (index: number, begin: number): false | 'only' | 'raced' {
+  // First arrival of a block → 'only', or its two racers when another peer was asked for
+  // it too (endgame, stealing). Duplicates and strays → false.
+  received (index: number, begin: number): false | 'only' | [P, P] {
     const a = this.active.get(index)
     const b = begin / BLOCK_SIZE
     if (!a || a.received[b] === 1) return false
     a.received[b] = 1
     a.receivedCount++
-    return a.second.peer[b] !== null ? 'raced' : 'only'
+    const one = a.first.peer[b]
+    const two = a.second.peer[b]
+    return one !== null && two !== null ? [one, two] : 'only'
   }
 
   // A request `peer` will not answer (choke, timeout, disconnect, or cancelled).

@@ -53,10 +53,10 @@ export class Scheduler {
   // A block arrived: false means another peer already delivered it (endgame, stealing).
   accept (peer: Peer, index: number, begin: number, length: number): boolean {
     const first = this.picker.received(index, begin)
-    if (first !== 'raced') return first === 'only'
+    if (first === false || first === 'only') return first === 'only'
     // Another peer is fetching the same block: call it off, unless that peer is snubbed:
     // its one request is its probe, and the block it sends back ends the snub.
-    for (const other of this.peers) {
+    for (const other of first) {
       if (other !== peer && !other.snubbed && other.hasRequested(index, begin)) other.cancel({ index, begin, length })
     }
     return true
