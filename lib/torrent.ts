@@ -265,7 +265,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const start = range.start ?? 0
     const end = Math.min(range.end ?? this.meta.length - 1, this.meta.length - 1)
     if (!Number.isSafeInteger(start) || start < 0 || end < start - 1) throw new RangeError(`invalid range ${start}-${end}`)
-    return new OrderedStream(this, start, end + 1)
+    const reader = new OrderedStream(this, start, end + 1)
+    // Its window opens now, before the first read (a memory torrent fetches nothing else).
+    this.deadlines.add(reader)
+    this.updateDeadlines()
+    return reader
   }
 
   waitFor (index: number, reader: OrderedStream): Promise<void> {
