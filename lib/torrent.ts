@@ -7,13 +7,13 @@ import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
 import { Bitfield } from './bitfield.js'
 import { BLOCK_SIZE, Layout } from './storage/layout.js'
-import { FileStore } from './storage/files.js'
+import { FileStore, selectedFiles } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
 import { MemoryCache } from './stream/cache.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Deadlines, type StreamState } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
-import { loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
+import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
@@ -21,8 +21,12 @@ import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
+import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
+import { Throttles, type Limits } from './wire/throttle.js'
+import { WebSeeds } from './webseed/seeds.js'
+import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
@@ -30,6 +34,8 @@ import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 import { createServer } from './http/server.js'
 import type { Server } from 'node:http'
+import { completeLayers } from './metadata/layers.js'
+import { watchPeers } from './peer-timeout.js'
 
 // Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
 // budget was no faster there, only bigger and colder). The budget grows from it with the
@@ -37,11 +43,11 @@ import type { Server } from 'node:http'
 const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
-export interface TorrentOptions {
+export interface TorrentOptions extends Limits {
   // Output directory (default: the current directory).
   dir?: string
-  // Peers to dial besides those the trackers return.
-  peers?: PeerAddress[]
+  // Peers to dial besides those the trackers return: 'host:port' or { host, port }.
+  peers?: PeerInput[]
   // Listen port for incoming peers (0 picks one); `null` does not listen.
   port?: number | null
   host?: string
@@ -67,6 +73,13 @@ export interface TorrentOptions {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // Fetch from the torrent's web seeds (BEP 19; default true).
+  webSeeds?: boolean
+  // How long peers may take to send a v2 torrent's missing piece layers (default 60 s).
+  layersTimeoutMs?: number
+  // Milliseconds without any peer before a torrent that still needs pieces fails with
+  // NoPeersError ('error' event; a warning first, at half the time). Default: wait forever.
+  peerTimeout?: number
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -81,6 +94,7 @@ export interface Progress {
   downloaded: number
   uploaded: number
   peers: number
+  webSeeds: number
   known: number
   rate: number
   // Open read streams.
@@ -131,9 +145,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
   private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
-  private readonly opts: TorrentOptions
+  private readonly opts: TorrentOptions & { peers: PeerAddress[] }
   private readonly store: FileStore
-  private readonly picker: Picker<Peer>
+  private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
   private readonly sink: PieceSink
@@ -142,9 +156,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
   private readonly choker: Choker
+  private readonly throttles: Throttles
+  private readonly webSeeds: WebSeeds
+  // Peers and web seeds.
+  private readonly sources: Iterable<Source>
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
+  private stopWatch: (() => void) | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
   private uploadedByGone = 0
@@ -154,7 +173,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private lastRescue = 0
   private destroyed = false
 
-  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions) {
+  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[] }) {
     super()
     this.meta = meta
     this.layout = layout
@@ -162,6 +181,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
+    this.throttles = new Throttles(opts)
     const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
     const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
     const memory = opts.storage === 'memory'
@@ -196,10 +216,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       metadataSize: () => meta.raw.length,
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
-      requestTimeoutMs: opts.requestTimeoutMs
+      requestTimeoutMs: opts.requestTimeoutMs,
+      throttle: this.throttles.download
     })
-    this.scheduler = new Scheduler(this.picker, this.swarm.peers, { floor, cap })
-    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
+    this.webSeeds = new WebSeeds({
+      urls: opts.webSeeds === false ? [] : meta.webSeeds,
+      layout,
+      files: meta.files,
+      throttle: this.throttles.download,
+      onBlock: (source, block, done) => this.onBlock(source, block, done),
+      attach: (source) => this.scheduler.attach(source),
+      warn: (err) => this.emit('warning', err),
+      stallMs: opts.requestTimeoutMs
+    })
+    this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
+    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
+    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
       peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
@@ -224,7 +256,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
-  static async open (meta: Metainfo, opts: TorrentOptions = {}): Promise<Torrent> {
+  static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    const given = toPeerAddresses(options.peers)
+    // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
+    const dht = options.dht
+    const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+    const opts = { ...options, peers: [...given, ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'
@@ -244,7 +281,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   get progress (): Progress {
-    let rate = 0
+    let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
     for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
     return {
@@ -254,6 +291,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       downloaded: this.downloaded,
       uploaded,
       peers: this.swarm.peers.size,
+      webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
       rate,
       streams: this.deadlines.streams()
@@ -311,19 +349,25 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return createServer(this)
   }
 
-  addPeers (peers: PeerAddress[]): void {
-    this.swarm.add(peers)
+  // Changes the rate limits while running (bytes per second, 0: none).
+  setLimits (limits: Limits): void {
+    this.throttles.set(limits)
+  }
+
+  addPeers (peers: PeerInput[]): void {
+    this.swarm.add(toPeerAddresses(peers))
   }
 
   async destroy (): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
-    for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
-    this.waiting.clear()
+    this.rejectReaders(new Error('torrent destroyed'))
     this.choker.destroy()
     this.scheduler.destroy()
     this.pex?.destroy()
+    this.webSeeds.destroy()
     this.stopDht?.()
+    this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
@@ -333,13 +377,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     await this.store.close()
     if (this.opts.storage !== 'memory' && this.have.count > 0) {
-      // Only an optimisation: without it the next start re-hashes.
-      await saveResume(resumePath(this.opts.dir ?? '.', this.meta.infoHash), this.store, this.have).catch(() => {})
+      // Only an optimisation: without it the next start re-hashes. Done: no record left.
+      const record = resumePath(this.opts.dir ?? '.', this.meta.infoHash)
+      await (this.done ? clearResume(record) : saveResume(record, this.store, this.have)).catch(() => {})
     }
   }
 
   private async start (): Promise<void> {
-    if (this.opts.storage !== 'memory') await this.store.create()
+    if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
     if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
@@ -358,8 +403,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
     }
-    this.swarm.add(this.opts.peers ?? [])
+    this.swarm.add(this.opts.peers)
+    if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))
     if (this.picker.done) this.finish()
+    else this.webSeeds.start()
     this.emit('ready')
   }
 
@@ -367,7 +414,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return Math.max(0, this.meta.length - this.have.count * this.meta.pieceLength)
   }
 
-  private onBlock (peer: Peer, block: Block, done: () => void): void {
+  private onBlock (peer: Source, block: Block, done: () => void): void {
     if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) return done()
     this.downloaded += block.data.length
     if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
@@ -405,6 +452,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private onInvalid (index: number, from: Set<string>): void {
     this.picker.reset(index)
     for (const p of this.swarm.peers) if (from.has(p.address)) this.swarm.offend(p, 5, `piece ${index} failed its hash check`)
+    this.webSeeds.blame(from, index)
     this.emit('warning', new Error(`piece ${index} failed its hash check; fetching it again`))
     this.scheduler.fillAll()
   }
@@ -444,7 +492,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private cancel (pieces: number[]): void {
     for (const index of pieces) {
       this.assembler.clear(index)
-      for (const p of this.swarm.peers) {
+      for (const p of this.sources) {
         for (let b = 0; b < this.layout.blockCount(index); b++) {
           if (p.hasRequested(index, b * BLOCK_SIZE)) p.cancel({ index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(index, b) })
         }
@@ -457,12 +505,19 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.finished = true
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
+    this.webSeeds.destroy()
     this.emit('done')
   }
 
   private fail (err: Error): void {
     if (this.destroyed || this.failed) return
     this.failed = true
+    this.rejectReaders(err)
     this.emit('error', err)
+  }
+
+  private rejectReaders (err: Error): void {
+    for (const list of this.waiting.values()) for (const w of list) w.reject(err)
+    this.waiting.clear()
   }
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { parseCommandLine } from './argv.js'
 import { COMMANDS } from './commands.js'
-import { EXIT, UserError, storageError } from './exit.js'
+import { EXIT, userErrorOf } from './exit.js'
 import { help } from './help.js'
 
 export async function main (argv: string[]): Promise<number> {
@@ -14,7 +14,7 @@ export async function main (argv: string[]): Promise<number> {
     else await COMMANDS[cl.command].run(cl.args, cl.values)
     return EXIT.ok
   } catch (err) {
-    const e = err instanceof UserError ? err : storageError(err)
+    const e = userErrorOf(err)
     if (e) {
       process.stderr.write(`pears: ${e.message}\n`)
       return e.code

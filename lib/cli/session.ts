@@ -11,7 +11,11 @@ export function torrentOptions (values: Values): TorrentOptions {
     pex: !values['no-pex'],
     peers: values.peer ?? [],
     port: values.port ?? 0,
-    maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES
+    maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES,
+    downloadLimit: values['download-limit'],
+    uploadLimit: values['upload-limit'],
+    webSeeds: !values['no-webseeds'],
+    layersTimeoutMs: peerTimeoutMs(values)
   }
 }
 

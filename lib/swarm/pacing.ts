@@ -21,7 +21,7 @@ export interface Pace {
 // Requests queued at the peer beyond one round trip: covers its disk and our jitter.
 export const QUEUE_S = 0.5
 // What a new peer may have in flight before it delivered anything.
-export const INITIAL_WINDOW = 8
+export const INITIAL_WINDOW = 32
 const MIN_WINDOW = 2
 // A peer that sent nothing for this long with requests out is snubbed (at least; a peer
 // with a known round trip gets a few of its own round trips more).
@@ -29,6 +29,9 @@ export const SNUB_MIN_MS = 2000
 const SNUB_RTTS = 4
 // A request younger than this is never taken over from a peer whose rate is unknown yet.
 const UNMEASURED_GRACE_MS = 1000
+// A block later than twice its due time, and by at least this much, is taken over: the
+// holder is slower than its rate says (its link stalled, or it serves others first).
+const LATE_MIN_MS = 500
 // A block is taken over when its holder is expected to need this many times longer than
 // the thief, and at least this long still: less when a reader waits for it. Below the
 // floor a duplicate request would only cost bandwidth (two healthy peers never trade).
@@ -57,25 +60,31 @@ export function expectedMs (p: Pace, queued = p.outstanding): number {
   return p.rtt + (queued * BLOCK_SIZE / p.rate) * 1000
 }
 
-// Should `thief` be asked too for a block `holder` was asked for `ageMs` ago? Yes when the
-// holder is snubbed, or when it is expected to take several times longer for the rest of
-// the block's wait than the thief would for one more block.
-export function worthStealing (thief: Pace, holder: Pace, ageMs: number, urgent: boolean): boolean {
+// Should `thief` be asked too for a block `holder` was asked for `ageMs` ago, with `ahead`
+// requests before it in the holder's queue? Yes when the holder is snubbed, when the block
+// is long overdue, or when the holder is expected to need several times longer for the
+// rest of the block's wait than the thief would for one more block.
+export function worthStealing (thief: Pace, holder: Pace, ageMs: number, ahead: number, urgent: boolean): boolean {
   if (thief.snubbed) return false
   if (holder.snubbed) return true
   const thiefMs = expectedMs(thief, thief.outstanding + 1)
   if (thiefMs === Infinity) return false
-  const holderTotal = holder.rate > 0 ? expectedMs(holder) : ageMs >= UNMEASURED_GRACE_MS ? Infinity : 0
-  const holderLeft = holderTotal - ageMs
-  if (urgent) return holderLeft > Math.max(URGENT_MIN_LEFT_MS, URGENT_STEAL_RATIO * thiefMs)
-  return holderLeft > Math.max(STEAL_MIN_LEFT_MS, STEAL_RATIO * thiefMs)
+  if (holder.rate <= 0) return ageMs >= UNMEASURED_GRACE_MS
+  const dueMs = expectedMs(holder, ahead + 1)
+  if (ageMs - dueMs > Math.max(LATE_MIN_MS, dueMs)) return true
+  const leftMs = dueMs - ageMs
+  if (urgent) return leftMs > Math.max(URGENT_MIN_LEFT_MS, URGENT_STEAL_RATIO * thiefMs)
+  return leftMs > Math.max(STEAL_MIN_LEFT_MS, STEAL_RATIO * thiefMs)
 }
 
 // Bytes of pieces the swarm may have in flight: the floor (what a loopback swarm needs for
-// requests, assembly and the write queue) plus twice the swarm's bandwidth-delay product,
-// within the cap (the memory the user allows).
+// requests, assembly and the write queue) plus a few times the swarm's bandwidth-delay
+// product (the requests on the wire, those queued at the peers, and the pieces they leave
+// partly assembled), within the cap (the memory the user allows).
+const BDP_MULTIPLE = 4
+
 export function swarmBudget (peers: Iterable<Pace>, floor: number, cap: number): number {
   let bdp = 0
   for (const p of peers) bdp += p.rate * p.rtt / 1000
-  return Math.min(cap, floor + 2 * bdp)
+  return Math.min(cap, floor + BDP_MULTIPLE * bdp)
 }

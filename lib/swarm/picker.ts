@@ -18,8 +18,11 @@ export interface PickerPeer {
 export interface PickOptions<P> {
   // Pieces the peer may be asked for, when fewer than it has (choked: allowed-fast only).
   allowed?: Bitfield
-  // Should this peer also be asked for a block `holder` was asked for at `askedAt`?
-  steal?: (holder: P, askedAt: number, urgent: boolean) => boolean
+  // Requests the peer has outstanding: each new request's place in its queue.
+  queued?: number
+  // Should this peer also be asked for a block `holder` was asked for at `askedAt`, with
+  // `ahead` requests before it in the holder's queue?
+  steal?: (holder: P, askedAt: number, ahead: number, urgent: boolean) => boolean
 }
 
 interface Active<P> {
@@ -28,15 +31,31 @@ interface Active<P> {
   blocks: number
   // The peer that started the piece: it continues the piece before starting another.
   owner: P | null
-  // Who was asked for each block: at most two (endgame and stealing add a second).
-  first: (P | null)[]
-  second: (P | null)[]
-  // When the first request for each block went out (ms).
-  askedAt: Float64Array
+  // Who was asked for each block: at most two (endgame and stealing add a second), each
+  // with when it was asked (ms) and how many requests were ahead of it in that peer's queue.
+  first: Asked<P>
+  second: Asked<P>
   received: Uint8Array
   receivedCount: number
   // No block below this one is free.
   firstFree: number
+}
+
+interface Asked<P> {
+  peer: (P | null)[]
+  at: Float64Array
+  ahead: Uint32Array
+}
+
+// One pick() call: its time, the peer's queue before it, and the stealing judgement.
+interface Context<P> {
+  now: number
+  queued: number
+  steal: PickOptions<P>['steal']
+}
+
+function asked<P> (blocks: number): Asked<P> {
+  return { peer: new Array<P | null>(blocks).fill(null), at: new Float64Array(blocks), ahead: new Uint32Array(blocks) }
 }
 
 export class Picker<P extends PickerPeer = PickerPeer> {
@@ -120,34 +139,37 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     // The usual case while downstream is busy: every started piece is fully requested,
     // no piece, urgent or not, fits in the budget, and nothing is worth stealing.
     if (!steal && this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
-    const now = Date.now()
+    const ctx: Context<P> = { now: Date.now(), queued: opts.queued ?? 0, steal }
     for (const i of this.urgent) {
       if (out.length >= n) return out
       if (!has.get(i) || !this.isWanted(i)) continue
       const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i, peer) : undefined)
-      if (a) this.fill(a, peer, out, n, now)
-      if (a && steal) this.steal(a, peer, steal, true, out, n)
+      if (a) this.fill(a, peer, out, n, ctx)
+      if (a && steal) this.steal(a, peer, true, out, n, ctx)
     }
     for (const a of this.open) {
       if (out.length >= n) return out
-      if (a.owner === peer && has.get(a.index)) this.fill(a, peer, out, n, now)
+      if (a.owner === peer && has.get(a.index)) this.fill(a, peer, out, n, ctx)
     }
     while (out.length < n && this.activeBytes < this.maxActiveBytes) {
       const i = this.nextPiece(has)
       if (i < 0 || !this.hasRoom(i, false)) break
-      this.fill(this.start(i, peer), peer, out, n, now)
+      this.fill(this.start(i, peer), peer, out, n, ctx)
     }
     for (const a of this.open) {
       if (out.length >= n) return out
-      if (has.get(a.index)) this.fill(a, peer, out, n, now)
+      if (has.get(a.index)) this.fill(a, peer, out, n, ctx)
     }
     if (steal) {
+      // While the budget is full, the oldest pieces hold it: their blocks are as urgent as
+      // a reader's (a stream's head waits for them, or no new piece can start).
+      const full = this.activeBytes + this.layout.pieceLength > this.maxActiveBytes
       for (const a of this.active.values()) {
         if (out.length >= n) return out
-        if (has.get(a.index)) this.steal(a, peer, steal, false, out, n)
+        if (has.get(a.index)) this.steal(a, peer, full, out, n, ctx)
       }
     }
-    if (out.length < n && this.unstarted === 0) this.endgame(peer, has, steal, out, n)
+    if (out.length < n && this.unstarted === 0) this.endgame(peer, has, out, n, ctx)
     return out
   }
 
@@ -159,7 +181,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     if (!a || a.received[b] === 1) return false
     a.received[b] = 1
     a.receivedCount++
-    return a.second[b] !== null ? 'raced' : 'only'
+    return a.second.peer[b] !== null ? 'raced' : 'only'
   }
 
   // A request `peer` will not answer (choke, timeout, disconnect, or cancelled).
@@ -167,13 +189,15 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     const a = this.active.get(ref.index)
     const b = ref.begin / BLOCK_SIZE
     if (!a || a.received[b] === 1) return
-    if (a.second[b] === peer) {
-      a.second[b] = null
-    } else if (a.first[b] === peer) {
-      a.first[b] = a.second[b]
-      a.second[b] = null
+    if (a.second.peer[b] === peer) {
+      a.second.peer[b] = null
+    } else if (a.first.peer[b] === peer) {
+      a.first.peer[b] = a.second.peer[b]
+      a.first.at[b] = a.second.at[b]
+      a.first.ahead[b] = a.second.ahead[b]
+      a.second.peer[b] = null
     }
-    if (a.first[b] === null && b < a.firstFree) {
+    if (a.first.peer[b] === null && b < a.firstFree) {
       a.firstFree = b
       this.open.add(a)
     }
@@ -205,8 +229,8 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   reset (index: number): void {
     const a = this.active.get(index)
     if (!a) return
-    a.first.fill(null)
-    a.second.fill(null)
+    a.first.peer.fill(null)
+    a.second.peer.fill(null)
     a.received.fill(0)
     a.receivedCount = 0
     a.firstFree = 0
@@ -252,9 +276,8 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       size: this.layout.pieceSize(i),
       blocks,
       owner,
-      first: new Array<P | null>(blocks).fill(null),
-      second: new Array<P | null>(blocks).fill(null),
-      askedAt: new Float64Array(blocks),
+      first: asked(blocks),
+      second: asked(blocks),
       received: new Uint8Array(blocks),
       receivedCount: 0,
       firstFree: 0
@@ -267,33 +290,37 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     return a
   }
 
-  private fill (a: Active<P>, peer: P, out: BlockRef[], n: number, now: number): void {
+  private fill (a: Active<P>, peer: P, out: BlockRef[], n: number, ctx: Context<P>): void {
     for (let b = a.firstFree; b < a.blocks && out.length < n; b++) {
-      if (a.first[b] !== null || a.received[b] !== 0) continue
-      a.first[b] = peer
-      a.askedAt[b] = now
-      out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
+      if (a.first.peer[b] !== null || a.received[b] !== 0) continue
+      this.ask(a, a.first, b, peer, out, ctx)
     }
-    while (a.firstFree < a.blocks && (a.first[a.firstFree] !== null || a.received[a.firstFree] !== 0)) a.firstFree++
+    while (a.firstFree < a.blocks && (a.first.peer[a.firstFree] !== null || a.received[a.firstFree] !== 0)) a.firstFree++
     if (a.firstFree === a.blocks) this.open.delete(a)
+  }
+
+  private ask (a: Active<P>, slot: Asked<P>, b: number, peer: P, out: BlockRef[], ctx: Context<P>): void {
+    slot.peer[b] = peer
+    slot.at[b] = ctx.now
+    slot.ahead[b] = ctx.queued + out.length
+    out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
   }
 
   // Ask `peer` too for blocks of this piece that another peer holds and, by the
   // scheduler's judgement, will be slow to deliver (in endgame: any block one peer holds).
   // A block both of whose holders are slow gets `peer` in place of the second: two
   // stalled racers must not lock out a third that delivers.
-  private steal (a: Active<P>, peer: P, worth: PickOptions<P>['steal'], urgent: boolean, out: BlockRef[], n: number, endgame = false): void {
+  private steal (a: Active<P>, peer: P, urgent: boolean, out: BlockRef[], n: number, ctx: Context<P>, endgame = false): void {
+    const worth = ctx.steal
+    const { first, second } = a
     for (let b = 0; b < a.blocks && out.length < n; b++) {
-      const one = a.first[b]
-      const two = a.second[b]
+      const one = first.peer[b]
+      const two = second.peer[b]
       if (one === null || one === peer || two === peer || a.received[b] !== 0) continue
-      const at = a.askedAt[b]
       const take = two === null
-        ? endgame || (worth?.(one, at, urgent) ?? false)
-        : worth !== undefined && worth(one, at, urgent) && worth(two, at, urgent)
-      if (!take) continue
-      a.second[b] = peer
-      out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
+        ? endgame || (worth?.(one, first.at[b], first.ahead[b], urgent) ?? false)
+        : worth !== undefined && worth(one, first.at[b], first.ahead[b], urgent) && worth(two, second.at[b], second.ahead[b], urgent)
+      if (take) this.ask(a, second, b, peer, out, ctx)
     }
   }
 
@@ -322,10 +349,10 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   // Ask this peer too for blocks others are already fetching. Two racers per block are
   // enough; fifty would only waste bandwidth and CPU.
-  private endgame (peer: P, has: Bitfield, worth: PickOptions<P>['steal'], out: BlockRef[], n: number): void {
+  private endgame (peer: P, has: Bitfield, out: BlockRef[], n: number, ctx: Context<P>): void {
     for (const a of this.active.values()) {
       if (out.length >= n) return
-      if (has.get(a.index)) this.steal(a, peer, worth, false, out, n, true)
+      if (has.get(a.index)) this.steal(a, peer, false, out, n, ctx, true)
     }
   }
 }

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events'
 import { adaptiveReads, MAX_READ, ReadPool } from '../wire/reads.js'
 import { Peer, type Block } from '../wire/peer.js'
 import type { PeerAddress } from '../tracker/types.js'
+import type { Throttle } from '../wire/throttle.js'
 
 export interface SwarmOptions {
   infoHash: Buffer
@@ -23,6 +24,8 @@ export interface SwarmOptions {
   requestTimeoutMs?: number
   // Offence points before a ban (a failed piece counts 5, an unrequested block 1).
   banThreshold?: number
+  // The download limit's bucket, shared by every peer.
+  throttle?: Throttle
 }
 
 interface SwarmEvents {
@@ -170,7 +173,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       onBlock: this.opts.onBlock,
       // Chunks of dialed sockets come from the pool (it ignores any other).
       recycle: (chunk) => this.reads.put(chunk),
-      requestTimeoutMs: this.opts.requestTimeoutMs
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      throttle: this.opts.throttle
     })
     // We dial: handshake once connected. They dial: answer their handshake with its hash.
     if (dialed) socket.once('connect', () => peer.sendHandshake())

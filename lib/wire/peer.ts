@@ -8,6 +8,7 @@ import type { WritableEvents } from 'streamx'
 import { Writable } from '../streamx.js'
 import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
+import { ReadGate, type Throttle } from './throttle.js'
 import {
   encodeBitfield, encodeBlockRef, writeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
   KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
@@ -70,6 +71,8 @@ export interface PeerOptions {
   recycle?: (chunk: Buffer) => void
   requestTimeoutMs?: number
   idleTimeoutMs?: number
+  // The download limit, shared with the torrent's other sources.
+  throttle?: Throttle
 }
 
 const TICK_MS = 2000
@@ -87,8 +90,8 @@ const RTT_GAIN = 1 / 8
 interface Sent {
   ref: BlockRef
   at: number
-  // Requests ahead of it at the peer when it was sent.
-  ahead: number
+  // Nothing else was outstanding when it was sent: its wait is a round trip.
+  first: boolean
 }
 
 export class Peer extends Writable<PeerEvents> implements Pace {
@@ -104,8 +107,8 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   peerInterested = false
   // Bytes per second received, smoothed over a few seconds.
   rate = 0
-  // Milliseconds from request to block, less the time the block waited behind the ones
-  // requested before it (0 until the first block).
+  // Milliseconds from request to block, measured on requests sent while nothing else was
+  // outstanding (so no queue at the peer is counted in); 0 until the first such block.
   rtt = 0
   // The window while it opens: INITIAL_WINDOW plus a block per block received.
   slowStart: number | null = INITIAL_WINDOW
@@ -124,7 +127,9 @@ export class Peer extends Writable<PeerEvents> implements Pace {
 
   private readonly opts: PeerOptions
   private readonly requests = new Map<number, Sent>()
-  private readonly cancelled = new Set<number>()
+  // Requests called off whose block (or reject) may still come: a count per block, since
+  // one block can be asked for and called off more than once (stealing, timeouts).
+  private readonly cancelled = new Map<number, number>()
   private lastReceived = Date.now()
   private messagesThisTick = 0
   private lastSent = Date.now()
@@ -134,6 +139,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   private rateAt = Date.now()
   private readonly timer: NodeJS.Timeout
   private readonly framer: Framer
+  private readonly gate: ReadGate
 
   constructor (opts: PeerOptions) {
     super({ byteLength: () => 1, highWaterMark: 4 })
@@ -148,9 +154,10 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     this.socket.on('error', (err) => this.destroy(err))
     this.socket.on('close', () => this.destroy())
     framer.on('error', (err: Error) => this.destroy(err))
-    // Explicit pause/resume so a full pipeline stops reading the socket.
-    this.socket.on('data', (chunk: Buffer) => { if (!framer.write(chunk)) this.socket.pause() })
-    framer.on('drain', () => this.socket.resume())
+    // Explicit pause/resume so a full pipeline, or a spent download limit, stops reading the socket.
+    const gate = this.gate = new ReadGate(this.socket, opts.throttle)
+    this.socket.on('data', (chunk: Buffer) => gate.read(chunk.length, framer.write(chunk)))
+    framer.on('drain', () => gate.drained())
     framer.pipe(this)
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
@@ -275,17 +282,21 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     const now = Date.now()
     if (this.requests.size === 0) this.lastBlockAt = now
     const buf = Buffer.allocUnsafe(17 * refs.length)
-    for (let i = 0; i < refs.length; i++) {
-      this.requests.set(key(refs[i].index, refs[i].begin), { ref: refs[i], at: now, ahead: this.requests.size })
-      writeBlockRef(buf, i * 17, 'request', refs[i])
+    let n = 0
+    for (const ref of refs) {
+      const k = key(ref.index, ref.begin)
+      // Already asked (a racer the picker no longer counts): asking twice gets it twice.
+      if (this.requests.has(k)) continue
+      this.requests.set(k, { ref, at: now, first: this.requests.size === 0 })
+      writeBlockRef(buf, 17 * n++, 'request', ref)
     }
-    this.send(buf)
+    if (n > 0) this.send(buf.subarray(0, 17 * n))
   }
 
   cancel (ref: BlockRef): void {
     const k = key(ref.index, ref.begin)
     if (!this.requests.delete(k)) return
-    this.cancelled.add(k)
+    this.calledOff(k)
     this.send(encodeBlockRef('cancel', ref))
   }
 
@@ -299,7 +310,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   // Requests the peer will no longer answer (we were choked, or it is closing).
   takeOutstanding (): BlockRef[] {
     const refs = this.refs()
-    for (const k of this.requests.keys()) this.cancelled.add(k)
+    for (const k of this.requests.keys()) this.calledOff(k)
     this.requests.clear()
     return refs
   }
@@ -307,6 +318,19 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   // Calls off every outstanding request (the reader that wanted them is gone).
   cancelAll (): void {
     for (const r of this.refs()) this.cancel(r)
+  }
+
+  private calledOff (k: number): void {
+    this.cancelled.set(k, (this.cancelled.get(k) ?? 0) + 1)
+  }
+
+  // A block or reject came for a request we called off: true if there was one.
+  private answered (k: number): boolean {
+    const n = this.cancelled.get(k)
+    if (n === undefined) return false
+    if (n > 1) this.cancelled.set(k, n - 1)
+    else this.cancelled.delete(k)
+    return true
   }
 
   private refs (): BlockRef[] {
@@ -427,7 +451,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
           this.requests.delete(k)
           this.refused.add(m.index)
           this.emit('rejected', req.ref)
-        } else if (!this.cancelled.delete(k)) {
+        } else if (!this.answered(k)) {
           this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`, 1)
         }
         break
@@ -444,7 +468,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     const req = this.requests.get(k)
     if (!req || req.ref.length !== m.data.length) {
       // A block we cancelled may still arrive; anything else was never asked for.
-      if (!this.cancelled.delete(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
+      if (!this.answered(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
       return cb(null)
     }
     this.requests.delete(k)
@@ -460,9 +484,8 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     this.snubbed = false
     if (this.firstBlockAt === 0) this.firstBlockAt = now
     if (this.slowStart !== null) this.slowStart = now - this.firstBlockAt < SLOW_START_MS ? this.slowStart + 1 : null
-    // The blocks ahead of it took their sending time at the peer's rate; the rest is the trip.
-    const queued = this.rate > 0 ? (req.ahead * BLOCK_SIZE / this.rate) * 1000 : 0
-    const sample = Math.max(0, now - req.at - queued)
+    if (!req.first) return
+    const sample = Math.max(1, now - req.at)
     this.rtt = this.rtt === 0 ? sample : this.rtt + (sample - this.rtt) * RTT_GAIN
   }
 
@@ -485,6 +508,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
 
   _destroy (cb: (err: Error | null) => void): void {
     clearInterval(this.timer)
+    this.gate.close()
     this.socket.destroy()
     cb(null)
   }

@@ -34,8 +34,8 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string): Promise<number> {
-  const child = startPears(['seed', torrent, content])
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, args: string[] = []): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...args])
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''

@@ -86,8 +86,9 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   }
 }
 
-export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number }): Promise<void> {
-  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
+export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number }): Promise<void> {
+  const rate = opts.downloadRate ? ['--download-rate', String(opts.downloadRate)] : []
+  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
 }
 
 // Pseudo-random bytes from a seed (AES-CTR): the same files on every run.
