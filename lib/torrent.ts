@@ -187,7 +187,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
-    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(floor / meta.pieceLength)))
+    const windowPieces = Math.max(2, Math.floor(floor / meta.pieceLength))
+    // A memory torrent fetches nothing but the windows: each reader's is the budget's worth.
+    this.deadlines = new Deadlines(layout, windowPieces, memory ? windowPieces : 2)
     this.picker = new Picker(layout, have, floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))

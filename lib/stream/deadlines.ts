@@ -1,5 +1,6 @@
 // Readers' deadline windows: the pieces just ahead of each reader's position, sized
-// from how fast that reader consumes (about five seconds ahead, at least two pieces).
+// from how fast that reader consumes (about five seconds ahead, at least two pieces, or
+// a minimum the torrent sets).
 // All windows together stay within the memory budget: every reader gets the piece it
 // waits on, then the readers take turns, nearest deadline first, until the cap.
 import type { Bitfield } from '../bitfield.js'
@@ -18,7 +19,8 @@ export interface StreamState {
 export class Deadlines {
   private readonly readers = new Set<OrderedStream>()
 
-  constructor (private readonly layout: Layout, private readonly maxPieces: number) {}
+  // Each window spans minPieces to maxPieces; all of them together, maxPieces.
+  constructor (private readonly layout: Layout, private readonly maxPieces: number, private readonly minPieces = 2) {}
 
   add (r: OrderedStream): boolean {
     if (this.readers.has(r)) return false
@@ -43,7 +45,7 @@ export class Deadlines {
     const L = this.layout
     const spans = [...this.readers].map((r) => {
       const first = Math.floor(r.position / L.pieceLength)
-      const want = Math.min(this.maxPieces, Math.max(2, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
+      const want = Math.min(this.maxPieces, Math.max(this.minPieces, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
       return { first, last: Math.min(Math.ceil(r.end / L.pieceLength), first + want) }
     })
     const out = new Set<number>()
