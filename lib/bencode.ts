@@ -45,6 +45,10 @@ function scanInt (buf: Uint8Array, pos: number, lenient = false): number {
   return p + 1
 }
 
+function latin1 (buf: Uint8Array, at: number, n: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + at, n).toString('latin1')
+}
+
 function sameBytes (buf: Uint8Array, a: number, b: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false
   return true
@@ -81,20 +85,21 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, opts: ScanOptio
       const [len, kStart] = readLength(buf, p, opts)
       if (kStart + len > buf.length) throw new BencodeError('truncated key')
       const valueStart = kStart + len
+      // The decoder assigns keys onto plain objects: `__proto__` would replace the prototype.
+      if (len === 9 && Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1') === '__proto__') throw new BencodeError(`forbidden key __proto__ at ${p}`)
       if (opts.sorted) {
         const key = buf.subarray(kStart, valueStart)
         if (previous && Buffer.compare(previous, key) >= 0) throw new BencodeError(`dictionary keys out of order at ${p}`)
         previous = key
       }
       if (opts.unique && !opts.sorted) {
-        const latin1 = (at: number, n: number): string => Buffer.from(buf.buffer, buf.byteOffset + at, n).toString('latin1')
         if (seen === null && keys.length >= 32) {
           seen = new Set()
-          for (let k = 0; k < keys.length; k += 2) seen.add(latin1(keys[k], keys[k + 1]))
+          for (let k = 0; k < keys.length; k += 2) seen.add(latin1(buf, keys[k], keys[k + 1]))
         }
         let repeated = false
         if (seen) {
-          const key = latin1(kStart, len)
+          const key = latin1(buf, kStart, len)
           repeated = seen.has(key)
           seen.add(key)
         } else {

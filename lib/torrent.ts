@@ -17,6 +17,7 @@ import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from 
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
+import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
@@ -80,6 +81,8 @@ export interface TorrentOptions extends Limits {
   // Milliseconds without any peer before a torrent that still needs pieces fails with
   // NoPeersError ('error' event; a warning first, at half the time). Default: wait forever.
   peerTimeout?: number
+  // MSE/PE protocol encryption: 'prefer' (default), 'require' or 'off'.
+  encryption?: Encryption
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -219,7 +222,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
-      throttle: this.throttles.download
+      throttle: this.throttles.download,
+      encryption: opts.encryption
     })
     this.webSeeds = new WebSeeds({
       urls: opts.webSeeds === false ? [] : meta.webSeeds,

@@ -217,8 +217,8 @@ t.test('hostile names downloaded from libtorrent land where libtorrent puts them
   t.equal(json.code, 0, json.stderr)
   const warnings = json.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((m) => m.type === 'warning').map((m) => m.message)
   t.ok(warnings.includes(`file "../up/../../escape.txt" is saved as "${real[0].path}"`), '--json: the warnings as NDJSON')
-  const list = await runPears([torrent, '--list'])
-  t.equal(list.stdout.toString(), real.map((f, i) => `${[0, 1, 2, 3, 5][i]}\t${f.size}\t${f.path}\n`).join(''), '--list shows the cleaned paths')
+  const list = await runPears([torrent, '--list', '--json'])
+  t.same(JSON.parse(list.stdout.toString()), real.map((f, index) => ({ index, path: f.path, length: f.size })), '--list shows the cleaned paths')
   t.ok(list.stderr.includes(`warning: file "../up/DUP.txt" is saved as "${real[3].path}"`), '--list names each change')
 })
 

@@ -4,6 +4,7 @@
 // Adding an option: one line in OPTIONS (and read `values.name` where it is used).
 import { parsePeerAddress, type PeerAddress } from '../peer-address.js'
 import { parseRate } from './rate.js'
+import type { Encryption } from '../wire/mse.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
 // swarm: connecting to peers (download, seed, ...); seeding: when seeding stops;
@@ -32,6 +33,7 @@ export const OPTIONS = {
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
+  encryption: { arg: 'MODE', in: 'swarm', parse: encryption, help: 'MSE/PE protocol encryption: prefer (default), require or off' },
   'no-webseeds': { in: 'download', help: 'do not download from the torrent\'s web seeds (BEP 19)' },
   'download-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s for the whole process (K, M, G: powers of 1024; e.g. 8M)' },
   'upload-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s uploaded, the same way' },
@@ -67,6 +69,11 @@ export class OptionError extends Error {}
 // Validators: each turns the raw text into the value or throws a one-line OptionError.
 function text (raw: string): string {
   return raw
+}
+
+function encryption (raw: string, flag: string): Encryption {
+  if (raw === 'prefer' || raw === 'require' || raw === 'off') return raw
+  throw new OptionError(`${flag} is prefer, require or off, got "${raw}"`)
 }
 
 function number (raw: string, flag: string, what: string, ok: (n: number) => boolean): number {

@@ -8,6 +8,7 @@ import type { Magnet } from '../magnet.js'
 import { MetadataFetcher } from './fetcher.js'
 import { fetchLayers, MetadataTimeoutError } from './layers.js'
 import { discoverPeers, type DiscoverOptions } from './discover.js'
+import type { Encryption } from '../wire/mse.js'
 
 export interface ResolveOptions {
   maxMetadataSize?: number
@@ -15,6 +16,7 @@ export interface ResolveOptions {
   trackerTimeoutMs?: number
   discover?: DiscoverOptions['discover']
   onWarning?: (err: Error) => void
+  encryption?: Encryption
 }
 
 export { MetadataTimeoutError }
@@ -22,7 +24,7 @@ export { MetadataTimeoutError }
 export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   const peerId = newPeerId()
   const v2Only = magnet.infoHashV2 !== undefined && magnet.infoHash.equals(magnet.infoHashV2.subarray(0, 20))
-  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize })
+  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize, encryption: opts.encryption })
   if (opts.onWarning) fetcher.on('warning', opts.onWarning)
   const tiers = magnet.trackers.map((t) => [t])
   const stop = await discoverPeers(fetcher.swarm, { tiers, infoHash: magnet.infoHash, peerId, peers: magnet.peers, trackerTimeoutMs: opts.trackerTimeoutMs, discover: opts.discover, onWarning: opts.onWarning })

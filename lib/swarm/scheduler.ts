@@ -70,8 +70,8 @@ export class Scheduler {
     // Top up in batches: on loopback each socket write costs the receiver's work too.
     if (n <= 0 || (peer.outstanding > 0 && n < Math.min(REFILL_BATCH, window / 4))) return
     const opts: PickOptions<Peer> = { allowed: peer.peerChoking || peer.refused.size > 0 ? askable(peer) : undefined, queued: peer.outstanding }
-    // Only a peer that delivers may take blocks over from others.
-    if (!peer.snubbed && peer.rate > 0) {
+    // A snubbed peer takes nothing over from others (pacing.ts judges the rest).
+    if (!peer.snubbed) {
       const now = Date.now()
       opts.steal = (holder, askedAt, ahead, urgent) => worthStealing(peer, holder, now - askedAt, ahead, urgent)
     }

@@ -3,7 +3,6 @@
 // outstanding to it. A block is handed to `onBlock` and this stream's write callback
 // waits until downstream has taken it, so a slow disk pauses the socket (TCP flow
 // control reaches the remote peer). Blocks nobody asked for are offences, never data.
-import type { Socket } from 'node:net'
 import type { WritableEvents } from 'streamx'
 import { Writable } from '../streamx.js'
 import { Bitfield } from '../bitfield.js'
@@ -48,8 +47,25 @@ export interface PeerEvents extends WritableEvents {
   snubbed: [BlockRef[]]
 }
 
+// What a peer reads from and writes to: a net.Socket, or the MSE/PE stage over one (crypto.ts).
+export interface Conn {
+  readonly destroyed: boolean
+  readonly remoteAddress?: string
+  readonly remotePort?: number
+  on (event: 'data', fn: (chunk: Buffer) => void): this
+  on (event: 'error', fn: (err: Error) => void): this
+  on (event: 'close' | 'drain', fn: () => void): this
+  off (event: 'drain', fn: () => void): this
+  write (buf: Buffer): boolean
+  cork (): void
+  uncork (): void
+  pause (): this
+  resume (): this
+  destroy (err?: Error): this
+}
+
 export interface PeerOptions {
-  socket: Socket
+  socket: Conn
   // host:port we dialed, or the remote end of an accepted socket.
   address: string
   // We opened the connection (its remote port is the peer's listen port).
@@ -95,7 +111,7 @@ interface Sent {
 }
 
 export class Peer extends Writable<PeerEvents> implements Pace {
-  readonly socket: Socket
+  readonly socket: Conn
   readonly address: string
   readonly dialed: boolean
   remoteId: Buffer | null = null
