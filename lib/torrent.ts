@@ -190,7 +190,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
-    this.deadlines = new Deadlines(layout, () => Math.max(2, Math.floor(this.picker.budget / meta.pieceLength)))
+    // A memory torrent fetches nothing but the windows: each reader's is the budget's worth.
+    this.deadlines = new Deadlines(layout, () => Math.max(2, Math.floor(this.picker.budget / meta.pieceLength)), memory)
     this.picker = new Picker(layout, have, floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
@@ -307,7 +308,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const start = range.start ?? 0
     const end = Math.min(range.end ?? this.meta.length - 1, this.meta.length - 1)
     if (!Number.isSafeInteger(start) || start < 0 || end < start - 1) throw new RangeError(`invalid range ${start}-${end}`)
-    return new OrderedStream(this, start, end + 1)
+    const reader = new OrderedStream(this, start, end + 1)
+    // Its window opens now, before the first read (a memory torrent fetches nothing else).
+    this.deadlines.add(reader)
+    this.updateDeadlines()
+    return reader
   }
 
   waitFor (index: number, reader: OrderedStream): Promise<void> {

@@ -1,5 +1,6 @@
 // Readers' deadline windows: the pieces just ahead of each reader's position, sized
-// from how fast that reader consumes (about five seconds ahead, at least two pieces).
+// from how fast that reader consumes (about five seconds ahead, at least two pieces), or
+// the whole budget each for a memory torrent.
 // All windows together stay within the memory budget: every reader gets the piece it
 // waits on, then the readers take turns, nearest deadline first, until the cap.
 import type { Bitfield } from '../bitfield.js'
@@ -19,8 +20,9 @@ export class Deadlines {
   private readonly readers = new Set<OrderedStream>()
 
   // `maxPieces`: how many pieces all windows may hold now (the in-flight budget, which
-  // follows the swarm's bandwidth-delay product).
-  constructor (private readonly layout: Layout, private readonly maxPieces: () => number) {}
+  // follows the swarm's bandwidth-delay product). `full`: each window spans all of it
+  // (a memory torrent fetches nothing else), else it is sized from the reader's rate.
+  constructor (private readonly layout: Layout, private readonly maxPieces: () => number, private readonly full = false) {}
 
   add (r: OrderedStream): boolean {
     if (this.readers.has(r)) return false
@@ -46,7 +48,7 @@ export class Deadlines {
     const max = this.maxPieces()
     const spans = [...this.readers].map((r) => {
       const first = Math.floor(r.position / L.pieceLength)
-      const want = Math.min(max, Math.max(2, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
+      const want = this.full ? max : Math.min(max, Math.max(2, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
       return { first, last: Math.min(Math.ceil(r.end / L.pieceLength), first + want) }
     })
     const out = new Set<number>()

@@ -1,11 +1,12 @@
 // Which block next. Pieces in the readers' deadline windows come first, in order; then
 // the pieces this peer started (each peer works through whole pieces of its own, so a
-// slow peer holds few), then the rarest piece the peer has (a stream-only torrent fetches only the windows),
-// then what is left of pieces other peers started. When nothing is free, a block held by a much slower or snubbed
-// peer is asked of this one too (stealing; at once for a reader's pieces). When every
-// missing piece is started, endgame lets two peers race for the last blocks. The bytes
-// of started pieces are capped: pieces are released only once stored downstream, so a
-// slow sink stops new requests.
+// slow peer holds few), then the rarest piece the peer has (a stream-only torrent
+// fetches the windows only), then what is left of pieces other peers started. When
+// nothing is free, a block held by a much slower or snubbed peer is asked of this one
+// too (stealing; at once for a reader's pieces). When every missing piece is started,
+// endgame lets two peers race for the last blocks. The bytes of started pieces are
+// capped: pieces are released only once stored downstream, so a slow sink stops new
+// requests.
 import { Bitfield } from '../bitfield.js'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { BlockRef } from '../wire/messages.js'
@@ -336,9 +337,9 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     }
   }
 
-  // Rarest wanted piece the peer has (none beyond the windows when urgentOnly). Ties go to the piece
-  // after the last one started: runs of adjacent pieces make large contiguous writes,
-  // and the random first start still spreads leechers of one swarm over the torrent.
+  // Rarest wanted piece the peer has (none when urgentOnly). Ties go to the piece after
+  // the last one started: runs of adjacent pieces make large contiguous writes, and the
+  // random first start still spreads leechers of one swarm over the torrent.
   private nextPiece (has: Bitfield): number {
     if (this.unstarted === 0 || this.urgentOnly) return -1
     const count = this.layout.pieceCount
