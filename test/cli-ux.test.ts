@@ -52,10 +52,19 @@ t.test('the line follows a resize (a tmux window of 80, then 50 columns)', async
   const tmux = async (...args: string[]): Promise<string> => (await finished(spawn('tmux', args, { stdio: ['ignore', 'pipe', 'pipe'] }))).stdout.toString()
   await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '10', `${cmd}; sleep 60`)
   t.teardown(() => tmux('kill-session', '-t', session))
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const capture = async (): Promise<string[]> => (await tmux('capture-pane', '-p', '-t', session)).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
+  // Polled, not slept: on a busy machine the first line may take a while.
+  const until = async (ok: (last: string) => boolean): Promise<string[]> => {
+    let pane = await capture()
+    for (let i = 0; i < 100 && !ok(pane[pane.length - 1] ?? ''); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      pane = await capture()
+    }
+    return pane
+  }
+  await until((last) => STATUS.test(last))
   await tmux('resize-window', '-t', session, '-x', '50', '-y', '10')
-  await new Promise((resolve) => setTimeout(resolve, 1200))
-  const pane = (await tmux('capture-pane', '-p', '-t', session)).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
+  const pane = await until((last) => STATUS.test(last) && columns(last) <= 49)
   const last = pane[pane.length - 1] ?? ''
   t.match(last, STATUS, `the current row is a whole status line: ${JSON.stringify(pane)}`)
   t.ok(columns(last) <= 49, `cut to 50 columns: ${last}`)

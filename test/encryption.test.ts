@@ -54,5 +54,5 @@ t.test('--encryption takes only prefer, require or off', async (t) => {
   const made = await makeTorrent(dir, 'x.bin', [{ path: 'x.bin', size: 1000 }])
   const r = await runPears([made.torrent, '-o', path.join(dir, 'out'), '--encryption', 'always'])
   t.equal(r.code, 2)
-  t.match(r.stderr, /^pears: --encryption is prefer, require or off, got "always"\n$/)
+  t.match(r.stderr, /^pears: --encryption is prefer, require or off, got "always" \(see `pears --help`\)\n$/)
 })
