@@ -6,12 +6,12 @@ import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
 import { Bitfield } from './bitfield.js'
-import { Layout } from './storage/layout.js'
+import { BLOCK_SIZE, Layout } from './storage/layout.js'
 import { FileStore } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
-import { MemoryWindow } from './stream/window.js'
+import { MemoryCache } from './stream/cache.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
-import { Deadlines } from './stream/deadlines.js'
+import { Deadlines, type StreamState } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
 import { loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
@@ -24,17 +24,25 @@ import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
+import { Throttles, type Limits } from './wire/throttle.js'
+import { WebSeeds } from './webseed/seeds.js'
+import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
+import { createServer } from './http/server.js'
+import type { Server } from 'node:http'
+import { completeLayers } from './metadata/layers.js'
 
-// Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
-// 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
+// Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
+// budget was no faster there, only bigger and colder). The budget grows from it with the
+// swarm's bandwidth-delay product up to the memory cap (`maxBufferBytes`).
+const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
+export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
-export interface TorrentOptions {
+export interface TorrentOptions extends Limits {
   // Output directory (default: the current directory).
   dir?: string
   // Peers to dial besides those the trackers return.
@@ -45,15 +53,16 @@ export interface TorrentOptions {
   // Announce to the torrent's trackers (default true).
   announce?: boolean
   maxConnections?: number
-  // Bytes of pieces in flight (requested, assembling, or queued for disk): the memory budget.
+  // Bytes of pieces in flight (requested, assembling, or queued for disk) at the most: the
+  // memory cap.
   maxBufferBytes?: number
   uploadSlots?: number
   // Check existing files on open and keep what is good (default true).
   verify?: boolean
   // Re-hash every piece even when the fast-resume record matches the files.
   recheck?: boolean
-  // 'disk' (default) writes files; 'memory' keeps only a bounded window for one
-  // sequential reader and writes nothing.
+  // 'disk' (default) writes files; 'memory' writes nothing and fetches only what its
+  // readers reach, keeping pieces in a cache bounded by maxBufferBytes.
   storage?: 'disk' | 'memory'
   // Download only this torrent byte range [start, end) (default: everything).
   range?: { start: number, end: number }
@@ -63,6 +72,10 @@ export interface TorrentOptions {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // Fetch from the torrent's web seeds (BEP 19; default true).
+  webSeeds?: boolean
+  // How long peers may take to send a v2 torrent's missing piece layers (default 60 s).
+  layersTimeoutMs?: number
   // MSE/PE protocol encryption: 'prefer' (default), 'require' or 'off'.
   encryption?: Encryption
   // Used by tests to see failures quickly.
@@ -79,8 +92,11 @@ export interface Progress {
   downloaded: number
   uploaded: number
   peers: number
+  webSeeds: number
   known: number
   rate: number
+  // Open read streams.
+  streams: StreamState[]
 }
 
 interface TorrentEvents {
@@ -126,17 +142,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   // Pieces readers can read now (on disk, or in the memory window).
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
-  private readonly waiting = new Map<number, { resolve: () => void, reject: (err: Error) => void }[]>()
+  private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
   private readonly opts: TorrentOptions
   private readonly store: FileStore
-  private readonly picker: Picker
+  private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
   private readonly sink: PieceSink
+  private readonly cache: MemoryCache | null
   private readonly swarm: Swarm
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
   private readonly choker: Choker
+  private readonly throttles: Throttles
+  private readonly webSeeds: WebSeeds
+  // Peers and web seeds.
+  private readonly sources: Iterable<Source>
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
@@ -157,20 +178,24 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
-    const budget = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    this.throttles = new Throttles(opts)
+    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
-    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
-    this.picker = new Picker(layout, have, budget, memory)
+    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(floor / meta.pieceLength)))
+    this.picker = new Picker(layout, have, floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
       this.picker.select(ranges)
     }
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, Math.ceil(floor / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
-    this.sink = memory ? new MemoryWindow() : new PieceWriter(store, meta.pieceLength, this.pool)
+    this.cache = memory ? new MemoryCache(this.pool) : null
+    this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
+    this.cache?.on('evicted', (index) => { this.stored.clear(index); this.picker.evict(index) })
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))
@@ -189,10 +214,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
+      throttle: this.throttles.download,
       encryption: opts.encryption
     })
-    this.scheduler = new Scheduler(this.picker, this.swarm.peers)
-    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
+    this.webSeeds = new WebSeeds({
+      urls: opts.webSeeds === false ? [] : meta.webSeeds,
+      layout,
+      files: meta.files,
+      throttle: this.throttles.download,
+      onBlock: (source, block, done) => this.onBlock(source, block, done),
+      attach: (source) => this.scheduler.attach(source),
+      warn: (err) => this.emit('warning', err),
+      stallMs: opts.requestTimeoutMs
+    })
+    this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
+    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
+    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
       peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
@@ -217,7 +254,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
-  static async open (meta: Metainfo, opts: TorrentOptions = {}): Promise<Torrent> {
+  static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
+    const dht = options.dht
+    const { meta, peers } = await completeLayers(source, { ...options, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+    const opts = { ...options, peers: [...(options.peers ?? []), ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'
@@ -231,12 +272,13 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return t
   }
 
+  // Nothing left to fetch (in memory mode also: no reader left).
   get done (): boolean {
-    return this.picker.done
+    return this.picker.done || (this.cache !== null && this.deadlines.size === 0)
   }
 
   get progress (): Progress {
-    let rate = 0
+    let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
     for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
     return {
@@ -246,8 +288,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       downloaded: this.downloaded,
       uploaded,
       peers: this.swarm.peers.size,
+      webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
-      rate
+      rate,
+      streams: this.deadlines.streams()
     }
   }
 
@@ -266,7 +310,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.stored.get(index)) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(index) ?? []
-      list.push({ resolve, reject })
+      list.push({ reader, resolve, reject })
       this.waiting.set(index, list)
     })
   }
@@ -277,23 +321,30 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   readerClosed (reader: OrderedStream): void {
     if (!this.deadlines.delete(reader)) return
-    // A stream-only torrent has nothing else to fetch once its reader is gone.
-    if (this.opts.storage === 'memory') {
-      this.picker.select([])
-      this.picker.abandon()
-      this.assembler.clear()
-      for (const p of this.swarm.peers) {
-        p.cancelAll()
-        p.interested(false)
-      }
-    }
+    const index = Math.floor(reader.position / this.layout.pieceLength)
+    const list = this.waiting.get(index)?.filter((w) => w.reader !== reader)
+    if (list?.length) this.waiting.set(index, list)
+    else this.waiting.delete(index)
+    // A stream-only torrent calls off what no other reader's window holds.
+    if (this.cache) this.cancel(this.picker.abandon(new Set(this.deadlines.windows())))
     this.updateDeadlines()
   }
 
   // Hands back a chunk of a read stream that is fully consumed (written out, nothing
   // else holds it): its memory becomes the next piece instead of garbage. Optional.
   recycle (chunk: Buffer): void {
-    this.pool.put(chunk)
+    if (this.cache) this.cache.recycle(chunk)
+    else this.pool.put(chunk)
+  }
+
+  // An HTTP server (not listening) for every file, with Range: see lib/http/server.ts.
+  createServer (): Server {
+    return createServer(this)
+  }
+
+  // Changes the rate limits while running (bytes per second, 0: none).
+  setLimits (limits: Limits): void {
+    this.throttles.set(limits)
   }
 
   addPeers (peers: PeerAddress[]): void {
@@ -306,7 +357,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
     this.waiting.clear()
     this.choker.destroy()
+    this.scheduler.destroy()
     this.pex?.destroy()
+    this.webSeeds.destroy()
     this.stopDht?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
@@ -344,6 +397,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     this.swarm.add(this.opts.peers ?? [])
     if (this.picker.done) this.finish()
+    else this.webSeeds.start()
     this.emit('ready')
   }
 
@@ -351,7 +405,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return Math.max(0, this.meta.length - this.have.count * this.meta.pieceLength)
   }
 
-  private onBlock (peer: Peer, block: Block, done: () => void): void {
+  private onBlock (peer: Source, block: Block, done: () => void): void {
     if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) return done()
     this.downloaded += block.data.length
     if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
@@ -389,6 +443,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private onInvalid (index: number, from: Set<string>): void {
     this.picker.reset(index)
     for (const p of this.swarm.peers) if (from.has(p.address)) this.swarm.offend(p, 5, `piece ${index} failed its hash check`)
+    this.webSeeds.blame(from, index)
     this.emit('warning', new Error(`piece ${index} failed its hash check; fetching it again`))
     this.scheduler.fillAll()
   }
@@ -418,8 +473,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private updateDeadlines (): void {
-    this.picker.setUrgent(this.deadlines.urgent(this.stored))
+    const windows = this.deadlines.windows()
+    this.picker.setUrgent(this.deadlines.urgent(this.stored, windows))
     this.scheduler.fillAll()
+    this.cache?.trim(this.picker.room, new Set(windows))
+  }
+
+  // Drops started pieces: their partial data and every request for them.
+  private cancel (pieces: number[]): void {
+    for (const index of pieces) {
+      this.assembler.clear(index)
+      for (const p of this.sources) {
+        for (let b = 0; b < this.layout.blockCount(index); b++) {
+          if (p.hasRequested(index, b * BLOCK_SIZE)) p.cancel({ index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(index, b) })
+        }
+      }
+    }
   }
 
   private finish (): void {
@@ -427,6 +496,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.finished = true
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
+    this.webSeeds.destroy()
     this.emit('done')
   }
 

@@ -10,6 +10,10 @@ missing=""
 [ -x /usr/bin/aria2c ] || missing="$missing aria2"
 [ -x /usr/bin/transmission-cli ] || missing="$missing transmission-cli"
 command -v ip >/dev/null || missing="$missing iproute2"
+[ -x /usr/bin/ffmpeg ] || missing="$missing ffmpeg"
+[ -x /usr/bin/curl ] || missing="$missing curl"
+[ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+[ -x /usr/bin/openssl ] || missing="$missing openssl"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2

@@ -109,7 +109,7 @@ function checkInfo (v: Info): Problem {
     if (typeof f.pad !== 'boolean') return 'pad is not a boolean'
     if (!Array.isArray(f.path) || f.path.length === 0 || f.path[0] !== v.name) return 'file path does not start with the name'
     for (const c of f.path) {
-      if (typeof c !== 'string' || c === '' || c === '.' || c === '..' || /[/\\\u0000]/.test(c) || /^[A-Za-z]:/.test(c)) return `unsafe path component ${JSON.stringify(c)}`
+      if (typeof c !== 'string' || c === '' || c === '.' || c === '..' || /[/\\\u0000]/.test(c)) return `unsafe path component ${JSON.stringify(c)}`
     }
   }
   if (offset !== v.length) return 'file lengths do not sum to length'

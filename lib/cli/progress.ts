@@ -15,7 +15,7 @@ export function formatBytes (n: number): string {
 function line (t: Torrent): string {
   const p = t.progress
   const pct = ((p.verified / p.pieces) * 100).toFixed(1)
-  return `${t.meta.name}: ${pct}% (${p.verified}/${p.pieces} pieces) ${formatBytes(p.rate)}/s, ${p.peers} peers (${p.known} known)`
+  return `${t.meta.name}: ${pct}% (${p.verified}/${p.pieces} pieces) ${formatBytes(p.rate)}/s, ${p.peers} peers (${p.known} known)${p.webSeeds > 0 ? `, ${p.webSeeds} web seeds` : ''}${p.streams.length > 0 ? `, ${p.streams.length} streams` : ''}`
 }
 
 // Worst event-loop delay since the transfer started: a stalled loop (too many peers,

@@ -16,6 +16,7 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr)
   t.on('warning', (err) => r.warn(err.message))
+  for (const w of t.meta.warnings) r.warn(w)
   let lastPeerAt = Date.now()
   let timer: NodeJS.Timeout | undefined
   let stop = (): void => {}
@@ -23,7 +24,7 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   const stopped = new Promise<void>((resolve) => { interrupted = resolve })
   const failure = new Promise<never>((_resolve, reject) => {
     timer = setInterval(() => {
-      if (t.progress.peers > 0 || t.done) lastPeerAt = Date.now()
+      if (t.progress.peers > 0 || t.progress.webSeeds > 0 || t.done) lastPeerAt = Date.now()
       else if (Date.now() - lastPeerAt > opts.peerTimeoutMs) {
         reject(new UserError(`no peers reachable after ${Math.round(opts.peerTimeoutMs / 1000)} s`, EXIT.noPeers))
       }

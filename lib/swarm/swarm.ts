@@ -9,6 +9,7 @@ import { Peer, type Block, type Conn } from '../wire/peer.js'
 import { secure } from '../wire/crypto.js'
 import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../tracker/types.js'
+import type { Throttle } from '../wire/throttle.js'
 
 export interface SwarmOptions {
   infoHash: Buffer
@@ -25,6 +26,8 @@ export interface SwarmOptions {
   requestTimeoutMs?: number
   // Offence points before a ban (a failed piece counts 5, an unrequested block 1).
   banThreshold?: number
+  // The download limit's bucket, shared by every peer.
+  throttle?: Throttle
   // MSE/PE: 'prefer' (default) dials encrypted and accepts both, 'require', or 'off'.
   encryption?: Encryption
 }
@@ -186,7 +189,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       onBlock: this.opts.onBlock,
       // Chunks of dialed sockets come from the pool (it ignores any other).
       recycle: (chunk) => this.reads.put(chunk),
-      requestTimeoutMs: this.opts.requestTimeoutMs
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      throttle: this.opts.throttle
     })
     // We dial: handshake once connected. They dial: answer their handshake with its hash.
     if (dialed) socket.once('connect', () => peer.sendHandshake())

@@ -7,12 +7,15 @@ export const PEARS = fileURLToPath(new URL('../../bin/pears.js', import.meta.url
 
 export interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: Buffer, stderr: string }
 
-// `netns`: run inside that network namespace (see helpers/netns.ts).
-export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, netns?: string } = {}): ChildProcess {
-  const full = opts.dht ? args : [...args, '--no-dht']
+// Commands that never touch the swarm refuse --no-dht.
+const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
+
+// `netns`: run inside that network namespace (helpers/netns.ts).
+export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string } = {}): ChildProcess {
+  const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht']
   // Run as the installed command is: through its shebang.
-  if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
-  return spawn(PEARS, full, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+  const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, PEARS, ...full]] : [PEARS, full]
+  return spawn(cmd, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
 export function finished (child: ChildProcess): Promise<Run> {
@@ -25,7 +28,7 @@ export function finished (child: ChildProcess): Promise<Run> {
   })
 }
 
-export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer } = {}): Promise<Run> {
+export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer, env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   const child = startPears(args, opts)
   const done = finished(child)
   child.stdin?.end(opts.stdin)
@@ -33,8 +36,8 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string } = {}): Promise<number> {
-  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns })
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, args: string[] = [], netns?: string): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...args], { netns })
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''

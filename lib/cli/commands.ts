@@ -1,0 +1,58 @@
+// The subcommands: how each is called, which option groups it accepts, and where its
+// code lives (loaded on use: a download does not load `create` or the demo).
+// Adding a subcommand: one entry here, its code in its own module.
+import type { Group, Name, Values } from './options.js'
+
+export interface Command {
+  // After "pears ".
+  usage: string
+  summary: string
+  groups: readonly Group[]
+  // Positional arguments: at least, at most.
+  args: readonly [number, number]
+  // Help for an option that means something else here: [ARG, text].
+  helpFor?: Partial<Record<Name, readonly [string, string]>>
+  run (args: string[], values: Values): Promise<void>
+}
+
+export const COMMANDS = {
+  download: {
+    usage: '<file.torrent | magnet-link | URL | -> [options]',
+    summary: 'download (or stream) a torrent',
+    groups: ['download', 'files', 'progress', 'swarm', 'seeding'],
+    args: [1, 1],
+    run: async (args, values) => (await import('./download.js')).download(args[0], values)
+  },
+  seed: {
+    usage: 'seed <file.torrent> <path> [options]',
+    summary: 'verify existing content and seed it',
+    groups: ['progress', 'swarm', 'seeding'],
+    args: [2, 2],
+    run: async (args, values) => (await import('./seed.js')).seed(args[0], args[1], values)
+  },
+  serve: {
+    usage: 'serve <file.torrent | magnet-link | -> [--http-port N] [--host ADDR] [options]',
+    summary: 'serve its files over HTTP while downloading (seekable, for video players)',
+    groups: ['serve', 'files', 'progress', 'swarm'],
+    args: [1, 1],
+    helpFor: { output: ['DIR', 'download to files under DIR while serving (default: memory only)'] },
+    run: async (args, values) => (await import('./serve.js')).serve(args[0], values)
+  },
+  create: {
+    usage: 'create <path> [-o out.torrent] [--announce URL]... [--piece-length KiB] [--private] [--v2 | --hybrid]',
+    summary: 'make a .torrent of a file or directory',
+    groups: ['create'],
+    args: [1, 1],
+    helpFor: { output: ['FILE', 'write the .torrent to FILE (default: NAME.torrent; - for stdout)'] },
+    run: async (args, values) => (await import('./create.js')).create(args[0], values)
+  },
+  demo: {
+    usage: 'demo [--size MiB]',
+    summary: 'download and stream a generated torrent from three local seeders',
+    groups: ['demo'],
+    args: [0, 0],
+    run: async (_args, values) => (await import('./demo.js')).demo({ sizeMiB: values.size ?? 64 })
+  }
+} satisfies Record<string, Command>
+
+export type CommandName = keyof typeof COMMANDS
