@@ -10,6 +10,7 @@ export interface Rc4 {
 
 const DISCARD = 1024
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+const NO_WORDS = new Uint32Array(0)
 
 export class Rc4Ts implements Rc4 {
   private readonly s = new Uint8Array(256)
@@ -35,8 +36,8 @@ export class Rc4Ts implements Rc4 {
     // the loads and stores, about 1.5× the speed; single bytes elsewhere.
     const aligned = LITTLE_ENDIAN && ((src.byteOffset | dst.byteOffset) & 3) === 0
     const wordEnd = aligned ? src.length & ~3 : 0
-    const s32 = new Uint32Array(src.buffer, src.byteOffset, wordEnd >>> 2)
-    const d32 = dst === src ? s32 : new Uint32Array(dst.buffer, dst.byteOffset, wordEnd >>> 2)
+    const s32 = aligned ? new Uint32Array(src.buffer, src.byteOffset, wordEnd >>> 2) : NO_WORDS
+    const d32 = !aligned ? NO_WORDS : dst === src ? s32 : new Uint32Array(dst.buffer, dst.byteOffset, wordEnd >>> 2)
     for (let n = 0; n < src.length;) {
       const bytes = n < wordEnd ? 4 : 1
       let k = 0
