@@ -81,6 +81,8 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, opts: ScanOptio
       const [len, kStart] = readLength(buf, p, opts)
       if (kStart + len > buf.length) throw new BencodeError('truncated key')
       const valueStart = kStart + len
+      // The decoder assigns keys onto plain objects: `__proto__` would replace the prototype.
+      if (len === 9 && Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1') === '__proto__') throw new BencodeError(`forbidden key __proto__ at ${p}`)
       if (opts.sorted) {
         const key = buf.subarray(kStart, valueStart)
         if (previous && Buffer.compare(previous, key) >= 0) throw new BencodeError(`dictionary keys out of order at ${p}`)

@@ -12,12 +12,21 @@ export interface CreateOptions {
   // 1 (default), 2 (BEP 52 only) or 'hybrid' (both, with BEP 47 padding).
   version?: 1 | 2 | 'hybrid'
   pieceLength?: number
-  // Tiers of tracker URLs (BEP 12).
-  announce?: string[][]
+  // A tracker URL, a list of them (one tier each, in order), or tiers of URLs (BEP 12).
+  announce?: string | string[] | string[][]
   comment?: string
   private?: boolean
   // BEP 19 web seed URLs (`url-list`).
   webSeeds?: string[]
+}
+
+// Nothing to make a torrent of (an empty directory): the caller's mistake.
+export class CreateError extends Error {}
+
+function tiersOf (announce: CreateOptions['announce']): string[][] {
+  if (announce === undefined) return []
+  if (typeof announce === 'string') return [[announce]]
+  return announce.map((tier) => typeof tier === 'string' ? [tier] : tier)
 }
 
 interface Found { rel: string[]; abs: string; length: number }
@@ -44,7 +53,7 @@ export async function createTorrent (target: string, opts: CreateOptions = {}): 
   const abs = path.resolve(target)
   const st = await fs.lstat(abs)
   const files = st.isDirectory() ? await walk(abs, []) : [{ rel: [], abs, length: st.size }]
-  if (files.length === 0) throw new Error(`no files to share under ${target}`)
+  if (files.length === 0) throw new CreateError(`no files to share under ${target}`)
   const version = opts.version ?? 1
   const total = files.reduce((n, f) => n + f.length, 0)
   const pieceLength = opts.pieceLength ?? defaultPieceLength(total)
@@ -66,7 +75,7 @@ export async function createTorrent (target: string, opts: CreateOptions = {}): 
   }
   if (opts.private) info.private = 1
   const torrent: Record<string, unknown> = { 'created by': 'pears', 'creation date': Math.floor(Date.now() / 1000) }
-  const tiers = opts.announce ?? []
+  const tiers = tiersOf(opts.announce)
   if (tiers.length > 0) torrent.announce = tiers[0][0]
   if (tiers.length > 1 || (tiers[0]?.length ?? 0) > 1) torrent['announce-list'] = tiers
   if (opts.comment) torrent.comment = opts.comment

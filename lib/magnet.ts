@@ -84,3 +84,12 @@ function parseSelect (so: string | null): number[] | undefined {
   }
   return [...out].sort((x, y) => x - y)
 }
+
+// Metainfo → its magnet link: btih for v1 and hybrid, btmh for v2 and hybrid, name, trackers.
+export function formatMagnet (meta: { version: 1 | 2 | 'hybrid', infoHash: Buffer, infoHashV2?: Buffer, name: string, announce: string[][] }): string {
+  const xt: string[] = []
+  if (meta.version !== 2) xt.push(`xt=urn:btih:${meta.infoHash.toString('hex')}`)
+  if (meta.infoHashV2) xt.push(`xt=urn:btmh:1220${meta.infoHashV2.toString('hex')}`)
+  const tr = meta.announce.flat().map((u) => `tr=${encodeURIComponent(u)}`)
+  return `magnet:?${[...xt, `dn=${encodeURIComponent(meta.name)}`, ...tr].join('&')}`
+}

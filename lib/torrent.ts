@@ -7,13 +7,13 @@ import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
 import { Bitfield } from './bitfield.js'
 import { BLOCK_SIZE, Layout } from './storage/layout.js'
-import { FileStore } from './storage/files.js'
+import { FileStore, selectedFiles } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
 import { MemoryCache } from './stream/cache.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Deadlines, type StreamState } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
-import { loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
+import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
@@ -22,6 +22,7 @@ import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
 import type { PeerAddress } from './tracker/types.js'
+import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
 import { Throttles, type Limits } from './wire/throttle.js'
@@ -35,6 +36,7 @@ import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 import { createServer } from './http/server.js'
 import type { Server } from 'node:http'
 import { completeLayers } from './metadata/layers.js'
+import { watchPeers } from './peer-timeout.js'
 
 // Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
 // budget was no faster there, only bigger and colder). The budget grows from it with the
@@ -45,8 +47,8 @@ export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 export interface TorrentOptions extends Limits {
   // Output directory (default: the current directory).
   dir?: string
-  // Peers to dial besides those the trackers return.
-  peers?: PeerAddress[]
+  // Peers to dial besides those the trackers return: 'host:port' or { host, port }.
+  peers?: PeerInput[]
   // Listen port for incoming peers (0 picks one); `null` does not listen.
   port?: number | null
   host?: string
@@ -76,6 +78,9 @@ export interface TorrentOptions extends Limits {
   webSeeds?: boolean
   // How long peers may take to send a v2 torrent's missing piece layers (default 60 s).
   layersTimeoutMs?: number
+  // Milliseconds without any peer before a torrent that still needs pieces fails with
+  // NoPeersError ('error' event; a warning first, at half the time). Default: wait forever.
+  peerTimeout?: number
   // MSE/PE protocol encryption: 'prefer' (default), 'require' or 'off'.
   encryption?: Encryption
   // Used by tests to see failures quickly.
@@ -143,7 +148,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
   private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
-  private readonly opts: TorrentOptions
+  private readonly opts: TorrentOptions & { peers: PeerAddress[] }
   private readonly store: FileStore
   private readonly picker: Picker<Source>
   private readonly assembler: Assembler
@@ -161,6 +166,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
+  private stopWatch: (() => void) | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
   private uploadedByGone = 0
@@ -170,7 +176,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private lastRescue = 0
   private destroyed = false
 
-  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions) {
+  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[] }) {
     super()
     this.meta = meta
     this.layout = layout
@@ -255,10 +261,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    const given = toPeerAddresses(options.peers)
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
-    const { meta, peers } = await completeLayers(source, { ...options, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
-    const opts = { ...options, peers: [...(options.peers ?? []), ...peers] }
+    const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+    const opts = { ...options, peers: [...given, ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'
@@ -347,20 +354,20 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.throttles.set(limits)
   }
 
-  addPeers (peers: PeerAddress[]): void {
-    this.swarm.add(peers)
+  addPeers (peers: PeerInput[]): void {
+    this.swarm.add(toPeerAddresses(peers))
   }
 
   async destroy (): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
-    for (const list of this.waiting.values()) for (const w of list) w.reject(new Error('torrent destroyed'))
-    this.waiting.clear()
+    this.rejectReaders(new Error('torrent destroyed'))
     this.choker.destroy()
     this.scheduler.destroy()
     this.pex?.destroy()
     this.webSeeds.destroy()
     this.stopDht?.()
+    this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
@@ -370,13 +377,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     await this.store.close()
     if (this.opts.storage !== 'memory' && this.have.count > 0) {
-      // Only an optimisation: without it the next start re-hashes.
-      await saveResume(resumePath(this.opts.dir ?? '.', this.meta.infoHash), this.store, this.have).catch(() => {})
+      // Only an optimisation: without it the next start re-hashes. Done: no record left.
+      const record = resumePath(this.opts.dir ?? '.', this.meta.infoHash)
+      await (this.done ? clearResume(record) : saveResume(record, this.store, this.have)).catch(() => {})
     }
   }
 
   private async start (): Promise<void> {
-    if (this.opts.storage !== 'memory') await this.store.create()
+    if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
     if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
@@ -395,7 +403,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
     }
-    this.swarm.add(this.opts.peers ?? [])
+    this.swarm.add(this.opts.peers)
+    if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))
     if (this.picker.done) this.finish()
     else this.webSeeds.start()
     this.emit('ready')
@@ -503,6 +512,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private fail (err: Error): void {
     if (this.destroyed || this.failed) return
     this.failed = true
+    this.rejectReaders(err)
     this.emit('error', err)
+  }
+
+  private rejectReaders (err: Error): void {
+    for (const list of this.waiting.values()) for (const w of list) w.reject(err)
+    this.waiting.clear()
   }
 }

@@ -49,7 +49,7 @@ t.test('--help and --list', async (t) => {
   t.match(help.stdout.toString(), /exit codes:/)
   await writeFile(path.join(dir, 'd.torrent'), await createTorrent(path.join(dir, 'd')))
   const list = await runPears([path.join(dir, 'd.torrent'), '--list'])
-  t.equal(list.stdout.toString(), '0\t3\td/a.txt\n1\t2\td/sub/b.txt\n')
+  t.equal(list.stdout.toString(), '0         3 B  d/a.txt\n1         2 B  d/sub/b.txt\n')
   const stdin = await runPears(['-', '--list'], { stdin: await readFile(path.join(dir, 'd.torrent')) })
   t.equal(stdin.stdout.toString(), list.stdout.toString(), 'torrent read from stdin')
 })

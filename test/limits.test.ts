@@ -87,7 +87,7 @@ t.test('torrent.setLimits() limits a running download', async (t) => {
 t.test('--upload-limit: a libtorrent leecher is served no faster than the limit', async (t) => {
   const dir = t.testdir({ lt: {} })
   const made = await makeTorrent(dir, 'u.bin', [{ path: 'u.bin', size: SIZE }], 65536, 3)
-  const port = await pearsSeed(t, made.torrent, path.join(made.src, 'u.bin'), ['--upload-limit', '2M'])
+  const port = await pearsSeed(t, made.torrent, path.join(made.src, 'u.bin'), { args: ['--upload-limit', '2M'] })
   const started = Date.now()
   await ltLeech({ torrent: made.torrent, out: path.join(dir, 'lt'), peers: [{ host: '127.0.0.1', port }], timeoutS: 60 })
   const ms = Date.now() - started

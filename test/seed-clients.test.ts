@@ -20,7 +20,7 @@ t.test('transmission-cli (requiring encryption) downloads a v1 torrent from pear
   // Transmission asks for data only after its next 10 s rechoke round.
   const leech = transmissionLeech({ torrent, out: path.join(dir, 'tr'), timeoutS: 60, encryption: 2 })
   await waitForPeers(tracker.httpUrl, made.meta.infoHash)
-  await pearsSeed(t, torrent, path.join(made.src, 'tr.bin'), ['--encryption', 'require'])
+  await pearsSeed(t, torrent, path.join(made.src, 'tr.bin'), { args: ['--encryption', 'require'] })
   await leech
   t.equal(await sha1File(path.join(dir, 'tr', 'tr.bin')), await sha1File(path.join(made.src, 'tr.bin')))
 })
@@ -29,7 +29,7 @@ t.test('webtorrent-cli downloads a v1 torrent from pears seed (it opens with MSE
   const dir = t.testdir()
   const made = await makeTorrent(dir, 'wt', [{ path: 'a.bin', size: 2 * MiB + 7 }, { path: 'sub/b.bin', size: 300_001 }])
   const netns = await loopbackNetns(t)
-  const port = await pearsSeed(t, made.torrent, made.src, [], netns)
+  const port = await pearsSeed(t, made.torrent, made.src, { netns })
   await webtorrentLeech({ infoHash: made.meta.infoHash, peer: `127.0.0.1:${port}`, out: path.join(dir, 'wt-out'), netns, timeoutS: 60 })
   for (const f of ['a.bin', 'sub/b.bin']) t.equal(await sha1File(path.join(dir, 'wt-out', 'wt', f)), await sha1File(path.join(made.src, 'wt', f)), f)
 })

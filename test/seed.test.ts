@@ -4,7 +4,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
-import { open as openFile, readFile } from 'node:fs/promises'
+import { open as openFile, readFile, readdir } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { startLtSeeder, ltLeech, sha1File, makeContent } from './helpers/libtorrent.js'
 import { startOpentracker, freePort } from './helpers/opentracker.js'
@@ -99,10 +99,11 @@ t.test('SIGKILL mid-download, then resume: only missing pieces are fetched, a da
   t.ok(refetched <= made.meta.pieceCount - summary.verifiedAtStart + 1, `fetched ${refetched} pieces for ${made.meta.pieceCount - summary.verifiedAtStart} missing`)
   t.equal(await sha1File(file), await sha1File(path.join(made.src, 'r.bin')), 'byte-identical after resume')
 
-  // A clean second start trusts the fast-resume record: nothing to fetch.
+  // Done, so no record is left: a third start re-hashes what is there and fetches nothing.
   const third = await runPears(args)
   t.equal(third.code, 0)
   t.match(JSON.parse(third.stderr.trim().split('\n').pop() as string), { verifiedAtStart: made.meta.pieceCount, downloaded: 0 })
+  t.same(await readdir(path.join(dir, 'out')), ['r.bin'], 'no .pears/ left')
 })
 
 t.test('a torrent made by pears create is accepted by libtorrent', async (t) => {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { existsSync } from 'node:fs'
-import { cp, open as openFile, readFile } from 'node:fs/promises'
+import { cp, open as openFile, readFile, readdir } from 'node:fs/promises'
 import { ltCreate, ltLeech, makeContent, sha1File, startLtSeeder } from './helpers/libtorrent.js'
 import { runPears, pearsSeed } from './helpers/cli.js'
 import { MiB } from './helpers/swarm.js'
@@ -104,8 +104,8 @@ t.test('magnets: a hybrid magnet (btih + btmh); a v2-only magnet, piece layers f
   const run2 = await runPears([`magnet:?xt=urn:btmh:1220${m2.infoHashV2?.toString('hex')}&x.pe=127.0.0.1:${s2.port}`, '-o', path.join(dir, 'out2'), '--peer-timeout', '30'])
   t.equal(run2.code, 0, run2.stderr)
   for (const f of ['p.bin', 'q.bin', 'big.bin']) t.equal(await sha1File(path.join(dir, 'out2', 'small', f)), await sha1File(path.join(dir, 'src', 'small', f)), f)
-  const saved = parseTorrent(await readFile(path.join(dir, 'out2', '.pears', `${m2.infoHash.toString('hex')}.torrent`)))
-  t.same([...(saved.pieceLayers ?? [])], [...(m2.pieceLayers ?? [])], 'the fetched piece layers are the original ones')
+  // big.bin (64 pieces) verified only against the piece layers fetched from libtorrent.
+  t.same(await readdir(path.join(dir, 'out2')), ['small'], 'done: no .pears/ left')
 })
 
 t.test('libtorrent joins a v2-only torrent by magnet from a pears seeder: metadata and piece layers from pears', async (t) => {

@@ -46,12 +46,19 @@ export const COMMANDS = {
     helpFor: { output: ['FILE', 'write the .torrent to FILE (default: NAME.torrent; - for stdout)'] },
     run: async (args, values) => (await import('./create.js')).create(args[0], values)
   },
+  info: {
+    usage: 'info <file.torrent | magnet-link | URL | -> [--json]',
+    summary: 'show what a torrent or magnet link holds (name, hashes, trackers, files)',
+    groups: ['info'],
+    args: [1, 1],
+    run: async (args, values) => (await import('./info.js')).info(args[0], values)
+  },
   demo: {
-    usage: 'demo [--size MiB]',
+    usage: 'demo [--size MiB] [--stdout]',
     summary: 'download and stream a generated torrent from three local seeders',
     groups: ['demo'],
     args: [0, 0],
-    run: async (_args, values) => (await import('./demo.js')).demo({ sizeMiB: values.size ?? 64 })
+    run: async (_args, values) => (await import('./demo.js')).demo({ sizeMiB: values.size ?? 64, stdout: values.stdout === true })
   }
 } satisfies Record<string, Command>
 

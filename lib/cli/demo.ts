@@ -1,7 +1,7 @@
 // `pears demo`: a self-contained swarm on loopback. Makes deterministic content,
 // starts three pears seeders on 127.0.0.1, downloads the torrent from them with a
 // fresh pears leecher and checks the files byte for byte; then streams the torrent
-// in order from the same swarm through a SHA-1 check (and to stdout when piped).
+// in order from the same swarm through a SHA-1 check (and to stdout with --stdout).
 import { createCipheriv, createHash } from 'node:crypto'
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
@@ -13,10 +13,12 @@ import { parseTorrent, type Metainfo } from '../metainfo.js'
 import { Torrent } from '../torrent.js'
 import { toStdout, untilDone } from './jobs.js'
 import { supervise } from './supervise.js'
+import { refuseTerminal } from './preflight.js'
 
 const SEEDERS = 3
 
-export async function demo (opts: { sizeMiB: number }): Promise<void> {
+export async function demo (opts: { sizeMiB: number, stdout: boolean }): Promise<void> {
+  if (opts.stdout) refuseTerminal()
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'pears-demo-'))
   const seeders: Torrent[] = []
   try {
@@ -26,14 +28,14 @@ export async function demo (opts: { sizeMiB: number }): Promise<void> {
     for (let i = 0; i < SEEDERS; i++) seeders.push(await Torrent.open(meta, { dir: src, host: '127.0.0.1', announce: false }))
     process.stderr.write(`demo: ${meta.files.length} files, ${opts.sizeMiB} MiB, ${SEEDERS} pears seeders on ${seeders.map((s) => `127.0.0.1:${s.port}`).join(', ')}\n`)
     const out = path.join(tmp, 'download')
-    const leecher = await Torrent.open(meta, { dir: out, peers: seeders.map((s) => ({ host: '127.0.0.1', port: s.port })), host: '127.0.0.1' })
-    await supervise(leecher, { progress: 'line', peerTimeoutMs: 30_000 }, untilDone)
+    const leecher = await Torrent.open(meta, { dir: out, peers: seeders.map((s) => ({ host: '127.0.0.1', port: s.port })), host: '127.0.0.1', peerTimeout: 30_000 })
+    await supervise(leecher, { progress: 'line' }, untilDone)
     for (const f of meta.files) {
       const [a, b] = await Promise.all([sha1(path.join(src, ...f.path)), sha1(path.join(out, ...f.path))])
       if (a !== b) throw new Error(`demo: ${f.path.join('/')} differs from the source`)
     }
     process.stderr.write(`demo: all ${meta.files.length} files identical to the source (SHA-1 checked)\n`)
-    await streamCheck(meta, seeders, src)
+    await streamCheck(meta, seeders, src, opts.stdout)
   } finally {
     await Promise.all(seeders.map((s) => s.destroy()))
     await rm(tmp, { recursive: true, force: true })
@@ -41,8 +43,7 @@ export async function demo (opts: { sizeMiB: number }): Promise<void> {
 }
 
 // A stream-only leecher (no files, bounded memory) reads the whole torrent in order.
-async function streamCheck (meta: Metainfo, seeders: Torrent[], src: string): Promise<void> {
-  const piped = !process.stdout.isTTY
+async function streamCheck (meta: Metainfo, seeders: Torrent[], src: string, piped: boolean): Promise<void> {
   process.stderr.write(`demo: streaming the torrent in order${piped ? ' to stdout' : ''}\n`)
   const want = createHash('sha1')
   for (const f of meta.files) for await (const c of createReadStream(path.join(src, ...f.path))) want.update(c as Buffer)
@@ -51,7 +52,7 @@ async function streamCheck (meta: Metainfo, seeders: Torrent[], src: string): Pr
   const started = Date.now()
   let bytes = 0
   try {
-    // On a terminal the bytes are only hashed, not printed.
+    // Unless asked (--stdout), the bytes are only hashed, not printed.
     const out = piped ? process.stdout : new Writable({ write: (_chunk, _enc, cb) => cb() })
     await toStdout(streamer, 0, meta.length - 1, out, (chunk) => {
       got.update(chunk)

@@ -3,9 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { parseCommandLine } from './argv.js'
 import { COMMANDS } from './commands.js'
-import { EXIT, UserError, storageError } from './exit.js'
-import { MetainfoError } from '../metainfo.js'
-import { MetadataTimeoutError } from '../metadata/resolve.js'
+import { EXIT, userErrorOf } from './exit.js'
 import { help } from './help.js'
 
 export async function main (argv: string[]): Promise<number> {
@@ -16,7 +14,7 @@ export async function main (argv: string[]): Promise<number> {
     else await COMMANDS[cl.command].run(cl.args, cl.values)
     return EXIT.ok
   } catch (err) {
-    const e = asUserError(err)
+    const e = userErrorOf(err)
     if (e) {
       process.stderr.write(`pears: ${e.message}\n`)
       return e.code
@@ -24,14 +22,6 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write(`pears: internal error: ${(err as Error).stack ?? String(err)}\n`)
     return EXIT.internal
   }
-}
-
-// Torrent.open fetching a v2 torrent's missing piece layers fails with these.
-function asUserError (err: unknown): UserError | null {
-  if (err instanceof UserError) return err
-  if (err instanceof MetadataTimeoutError) return new UserError(err.message, EXIT.noPeers)
-  if (err instanceof MetainfoError) return new UserError(err.message, EXIT.badTorrent)
-  return storageError(err)
 }
 
 function version (): string {

@@ -2,7 +2,7 @@
 // groups it belongs to. A command accepts the options of its groups and refuses the
 // rest; every value is checked here, before any command starts.
 // Adding an option: one line in OPTIONS (and read `values.name` where it is used).
-import type { PeerAddress } from '../tracker/types.js'
+import { parsePeerAddress, type PeerAddress } from '../peer-address.js'
 import { parseRate } from './rate.js'
 import type { Encryption } from '../wire/mse.js'
 
@@ -17,7 +17,7 @@ type Spec = Flag | Valued<unknown>
 
 export const OPTIONS = {
   output: { short: 'o', arg: 'DIR', in: ['files', 'create'], parse: text, help: 'write files under DIR (default: current directory); - streams to stdout' },
-  stdout: { in: 'download', help: 'stream the content to stdout in order (with -o DIR, do both)' },
+  stdout: { in: ['download', 'demo'], help: 'stream the content to stdout in order (with -o DIR, do both)' },
   file: { arg: 'N|NAME', multiple: true, in: 'download', parse: text, help: 'only this file (index from --list, or path); repeatable, or a comma list' },
   range: { arg: 'START-END', in: 'download', parse: text, help: 'only these bytes (inclusive) of the file or torrent' },
   list: { in: 'download', help: 'print the files (index, size, path), then its web seeds, and exit' },
@@ -33,10 +33,10 @@ export const OPTIONS = {
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
+  encryption: { arg: 'MODE', in: 'swarm', parse: encryption, help: 'MSE/PE protocol encryption: prefer (default), require or off' },
   'no-webseeds': { in: 'download', help: 'do not download from the torrent\'s web seeds (BEP 19)' },
   'download-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s for the whole process (K, M, G: powers of 1024; e.g. 8M)' },
   'upload-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s uploaded, the same way' },
-  encryption: { arg: 'MODE', in: 'swarm', parse: encryption, help: 'MSE/PE protocol encryption: prefer (default), require or off' },
   seed: { in: 'download', help: 'keep seeding after the download (until Ctrl-C)' },
   'seed-ratio': { arg: 'R', in: 'seeding', parse: nonNegative, help: '... until R times the torrent\'s size is uploaded' },
   'seed-time': { arg: 'S', in: 'seeding', parse: positive, help: '... for S seconds' },
@@ -100,12 +100,6 @@ function port (raw: string, flag: string): number {
 
 function pieceKiB (raw: string, flag: string): number {
   return number(raw, flag, 'a power of two of at least 16 (KiB)', (n) => n >= 16 && Number.isInteger(Math.log2(n)))
-}
-
-export function parsePeerAddress (raw: string): PeerAddress | null {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(raw)
-  if (!m || Number(m[2]) > 65535 || Number(m[2]) === 0) return null
-  return { host: m[1], port: Number(m[2]) }
 }
 
 function hostPort (raw: string, flag: string): PeerAddress {

@@ -7,6 +7,15 @@ import type { Layout } from './layout.js'
 
 export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean; executable?: boolean }
 
+// The files a selection (file indexes, a byte range) touches; undefined: all of them.
+export function selectedFiles (files: readonly StoredFile[], sel: { files?: number[], range?: { start: number, end: number } }): Set<number> | undefined {
+  if (!sel.files && !sel.range) return undefined
+  const out = new Set(sel.files)
+  const r = sel.range
+  if (r) files.forEach((f, i) => { if (f.offset < r.end && f.offset + f.length > r.start) out.add(i) })
+  return out
+}
+
 export class StorageError extends Error {
   constructor (message: string, readonly code?: string) { super(message) }
 }
@@ -27,10 +36,11 @@ export class FileStore {
     return p
   }
 
-  // Creates every non-pad file (zero-length ones included) so the layout on disk is complete.
-  async create (): Promise<void> {
+  // Creates every non-pad file (zero-length ones included) so the layout on disk is
+  // complete; with `only`, just those (a neighbour is created when a shared piece is written).
+  async create (only?: ReadonlySet<number>): Promise<void> {
     for (let i = 0; i < this.files.length; i++) {
-      if (this.files[i].pad) continue
+      if (this.files[i].pad || (only && !only.has(i))) continue
       const fh = await this.handle(i, true)
       if (this.files[i].executable) await fh.chmod(0o755)
     }

@@ -2,9 +2,10 @@
 // each file's size and mtime, saved on a clean shutdown) is trusted only while every
 // file is exactly as it was then; otherwise every piece present is re-hashed. After a
 // crash the files were written after the last record, so they are always re-hashed:
-// nothing counts as verified unless its hash matches.
+// nothing counts as verified unless its hash matches. Records live in DIR/.pears/ while
+// a download is unfinished and are removed when it completes.
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Bitfield } from '../bitfield.js'
 import { decodeStrict, encode, isDict, bytes } from '../bencode.js'
@@ -27,6 +28,13 @@ export async function saveResume (file: string, store: FileStore, have: Bitfield
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
   await writeFile(tmp, record)
   await rename(tmp, file)
+}
+
+// A finished download keeps no control files (as aria2 removes its .aria2): the record
+// (or another control file beside it) goes, and its directory too once empty.
+export async function clearResume (file: string): Promise<void> {
+  await rm(file, { force: true })
+  await rmdir(path.dirname(file)).catch(() => {})
 }
 
 export interface ResumeResult { have: Bitfield, hashed: boolean }

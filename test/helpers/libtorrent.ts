@@ -91,9 +91,10 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   }
 }
 
-export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, encryption?: LtEncryption }): Promise<void> {
+export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number, encryption?: LtEncryption }): Promise<void> {
+  const rate = opts.downloadRate ? ['--download-rate', String(opts.downloadRate)] : []
   const enc = opts.encryption ? ['--encryption', opts.encryption] : []
-  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...enc, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
+  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...enc, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
 }
 
 // Pseudo-random bytes from a seed (AES-CTR): the same files on every run.

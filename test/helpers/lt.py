@@ -2,7 +2,7 @@
 # Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
 #   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N] [--no-pex]
-#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--fast] [--no-pex]
+#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B] [--fast] [--no-pex]
 # seed and leech take [--encryption forced|disabled]: MSE/PE required in and out with RC4
 # only, or never (plaintext only); libtorrent's default (enabled, both) otherwise.
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
@@ -218,6 +218,8 @@ def cmd_leech(a):
     if a.no_pex:
         params.flags |= lt.torrent_flags.disable_pex
     h = ses.add_torrent(params)
+    if a.download_rate:
+        h.set_download_limit(a.download_rate)
     for p in a.peer:
         h.connect_peer(parse_hp(p))
     end = time.time() + a.timeout
@@ -266,6 +268,7 @@ def main():
     le.add_argument('--timeout', type=float, default=60)
     le.add_argument('--fast', action='store_true')
     le.add_argument('--no-pex', action='store_true')
+    le.add_argument('--download-rate', type=int, default=0)
     for p in (s, le):
         p.add_argument('--encryption', choices=['forced', 'disabled'])
     a = ap.parse_args()
