@@ -16,6 +16,7 @@ import { discoverPeers, type DiscoverOptions } from './discover.js'
 import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from '../pieces/merkle.js'
 import type { HashRef } from '../wire/messages.js'
 import type { Peer } from '../wire/peer.js'
+import type { Encryption } from '../wire/mse.js'
 
 const MAX_HASHES = 512
 
@@ -159,6 +160,7 @@ export interface CompleteOptions {
   discover?: DiscoverOptions['discover']
   timeoutMs?: number
   trackerTimeoutMs?: number
+  encryption?: Encryption
 }
 
 // A v2 torrent missing piece layers → the same torrent with all of them, computed
@@ -171,7 +173,7 @@ export async function completeLayers (source: Metainfo, opts: CompleteOptions): 
   const meta = { ...source, pieceLayers: new Map([...(source.pieceLayers ?? []), ...local]) }
   if (missingLayers(meta).length === 0) return { meta, peers: [] }
   const peerId = newPeerId()
-  const swarm = new Swarm({ infoHash: meta.infoHash, peerId, pieceCount: null, v2: true, onBlock: (_p, _b, done) => done() })
+  const swarm = new Swarm({ infoHash: meta.infoHash, peerId, pieceCount: null, v2: true, encryption: opts.encryption, onBlock: (_p, _b, done) => done() })
   try {
     const stop = await discoverPeers(swarm, { tiers: opts.announce === false ? [] : meta.announce, infoHash: meta.infoHash, peerId, peers: opts.peers ?? [], trackerTimeoutMs: opts.trackerTimeoutMs, discover: meta.private ? undefined : opts.discover })
     try {

@@ -10,6 +10,7 @@ export interface Rc4 {
 
 const DISCARD = 1024
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+const NO_WORDS = new Uint32Array(0)
 
 export class Rc4Ts implements Rc4 {
   private readonly s = new Uint8Array(256)
@@ -31,36 +32,27 @@ export class Rc4Ts implements Rc4 {
     const s = this.s
     let i = this.i
     let j = this.j
-    let n = 0
     // Whole 32-bit words where both buffers are aligned (read buffers are): a quarter of
-    // the loads and stores, about 1.5× the speed.
-    if (LITTLE_ENDIAN && src.length >= 16 && ((src.byteOffset | dst.byteOffset) & 3) === 0) {
-      const words = src.length >>> 2
-      const s32 = new Uint32Array(src.buffer, src.byteOffset, words)
-      const d32 = dst === src ? s32 : new Uint32Array(dst.buffer, dst.byteOffset, words)
-      for (let w = 0; w < words; w++) {
-        let k = 0
-        for (let shift = 0; shift < 32; shift += 8) {
-          i = (i + 1) & 255
-          const si = s[i]
-          j = (j + si) & 255
-          const sj = s[j]
-          s[i] = sj
-          s[j] = si
-          k |= s[(si + sj) & 255] << shift
-        }
-        d32[w] = s32[w] ^ k
+    // the loads and stores, about 1.5× the speed; single bytes elsewhere.
+    const aligned = LITTLE_ENDIAN && ((src.byteOffset | dst.byteOffset) & 3) === 0
+    const wordEnd = aligned ? src.length & ~3 : 0
+    const s32 = aligned ? new Uint32Array(src.buffer, src.byteOffset, wordEnd >>> 2) : NO_WORDS
+    const d32 = !aligned ? NO_WORDS : dst === src ? s32 : new Uint32Array(dst.buffer, dst.byteOffset, wordEnd >>> 2)
+    for (let n = 0; n < src.length;) {
+      const bytes = n < wordEnd ? 4 : 1
+      let k = 0
+      for (let shift = 0; shift < bytes << 3; shift += 8) {
+        i = (i + 1) & 255
+        const si = s[i]
+        j = (j + si) & 255
+        const sj = s[j]
+        s[i] = sj
+        s[j] = si
+        k |= s[(si + sj) & 255] << shift
       }
-      n = words << 2
-    }
-    for (; n < src.length; n++) {
-      i = (i + 1) & 255
-      const si = s[i]
-      j = (j + si) & 255
-      const sj = s[j]
-      s[i] = sj
-      s[j] = si
-      dst[n] = src[n] ^ s[(si + sj) & 255]
+      if (bytes === 4) d32[n >>> 2] = s32[n >>> 2] ^ k
+      else dst[n] = src[n] ^ k
+      n += bytes
     }
     this.i = i
     this.j = j
