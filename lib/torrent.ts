@@ -6,12 +6,12 @@ import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
 import { Bitfield } from './bitfield.js'
-import { Layout } from './storage/layout.js'
+import { BLOCK_SIZE, Layout } from './storage/layout.js'
 import { FileStore, selectedFiles } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
-import { MemoryWindow } from './stream/window.js'
+import { MemoryCache } from './stream/cache.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
-import { Deadlines } from './stream/deadlines.js'
+import { Deadlines, type StreamState } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
 import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
@@ -29,11 +29,15 @@ import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
+import { createServer } from './http/server.js'
+import type { Server } from 'node:http'
 import { watchPeers } from './peer-timeout.js'
 
-// Pieces in flight: far above loopback's bandwidth-delay product, and enough for about
-// 600 Mbit/s at 100 ms. A larger budget was no faster here, only bigger (and colder).
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
+// Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
+// budget was no faster there, only bigger and colder). The budget grows from it with the
+// swarm's bandwidth-delay product up to the memory cap (`maxBufferBytes`).
+const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
+export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export interface TorrentOptions {
   // Output directory (default: the current directory).
@@ -46,15 +50,16 @@ export interface TorrentOptions {
   // Announce to the torrent's trackers (default true).
   announce?: boolean
   maxConnections?: number
-  // Bytes of pieces in flight (requested, assembling, or queued for disk): the memory budget.
+  // Bytes of pieces in flight (requested, assembling, or queued for disk) at the most: the
+  // memory cap.
   maxBufferBytes?: number
   uploadSlots?: number
   // Check existing files on open and keep what is good (default true).
   verify?: boolean
   // Re-hash every piece even when the fast-resume record matches the files.
   recheck?: boolean
-  // 'disk' (default) writes files; 'memory' keeps only a bounded window for one
-  // sequential reader and writes nothing.
+  // 'disk' (default) writes files; 'memory' writes nothing and fetches only what its
+  // readers reach, keeping pieces in a cache bounded by maxBufferBytes.
   storage?: 'disk' | 'memory'
   // Download only this torrent byte range [start, end) (default: everything).
   range?: { start: number, end: number }
@@ -83,6 +88,8 @@ export interface Progress {
   peers: number
   known: number
   rate: number
+  // Open read streams.
+  streams: StreamState[]
 }
 
 interface TorrentEvents {
@@ -128,13 +135,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   // Pieces readers can read now (on disk, or in the memory window).
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
-  private readonly waiting = new Map<number, { resolve: () => void, reject: (err: Error) => void }[]>()
+  private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
   private readonly opts: TorrentOptions & { peers: PeerAddress[] }
   private readonly store: FileStore
-  private readonly picker: Picker
+  private readonly picker: Picker<Peer>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
   private readonly sink: PieceSink
+  private readonly cache: MemoryCache | null
   private readonly swarm: Swarm
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
@@ -160,20 +168,23 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
-    const budget = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
+    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
-    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(budget / meta.pieceLength)))
-    this.picker = new Picker(layout, have, budget, memory)
+    this.deadlines = new Deadlines(layout, Math.max(2, Math.floor(floor / meta.pieceLength)))
+    this.picker = new Picker(layout, have, floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
       this.picker.select(ranges)
     }
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(budget / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, Math.ceil(floor / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
-    this.sink = memory ? new MemoryWindow() : new PieceWriter(store, meta.pieceLength, this.pool)
+    this.cache = memory ? new MemoryCache(this.pool) : null
+    this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
+    this.cache?.on('evicted', (index) => { this.stored.clear(index); this.picker.evict(index) })
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))
@@ -193,7 +204,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs
     })
-    this.scheduler = new Scheduler(this.picker, this.swarm.peers)
+    this.scheduler = new Scheduler(this.picker, this.swarm.peers, { floor, cap })
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
@@ -234,8 +245,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return t
   }
 
+  // Nothing left to fetch (in memory mode also: no reader left).
   get done (): boolean {
-    return this.picker.done
+    return this.picker.done || (this.cache !== null && this.deadlines.size === 0)
   }
 
   get progress (): Progress {
@@ -250,7 +262,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       uploaded,
       peers: this.swarm.peers.size,
       known: this.swarm.knownCount,
-      rate
+      rate,
+      streams: this.deadlines.streams()
     }
   }
 
@@ -269,7 +282,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     if (this.stored.get(index)) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(index) ?? []
-      list.push({ resolve, reject })
+      list.push({ reader, resolve, reject })
       this.waiting.set(index, list)
     })
   }
@@ -280,23 +293,25 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   readerClosed (reader: OrderedStream): void {
     if (!this.deadlines.delete(reader)) return
-    // A stream-only torrent has nothing else to fetch once its reader is gone.
-    if (this.opts.storage === 'memory') {
-      this.picker.select([])
-      this.picker.abandon()
-      this.assembler.clear()
-      for (const p of this.swarm.peers) {
-        p.cancelAll()
-        p.interested(false)
-      }
-    }
+    const index = Math.floor(reader.position / this.layout.pieceLength)
+    const list = this.waiting.get(index)?.filter((w) => w.reader !== reader)
+    if (list?.length) this.waiting.set(index, list)
+    else this.waiting.delete(index)
+    // A stream-only torrent calls off what no other reader's window holds.
+    if (this.cache) this.cancel(this.picker.abandon(new Set(this.deadlines.windows())))
     this.updateDeadlines()
   }
 
   // Hands back a chunk of a read stream that is fully consumed (written out, nothing
   // else holds it): its memory becomes the next piece instead of garbage. Optional.
   recycle (chunk: Buffer): void {
-    this.pool.put(chunk)
+    if (this.cache) this.cache.recycle(chunk)
+    else this.pool.put(chunk)
+  }
+
+  // An HTTP server (not listening) for every file, with Range: see lib/http/server.ts.
+  createServer (): Server {
+    return createServer(this)
   }
 
   addPeers (peers: PeerInput[]): void {
@@ -308,6 +323,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.destroyed = true
     this.rejectReaders(new Error('torrent destroyed'))
     this.choker.destroy()
+    this.scheduler.destroy()
     this.pex?.destroy()
     this.stopDht?.()
     this.stopWatch?.()
@@ -423,8 +439,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private updateDeadlines (): void {
-    this.picker.setUrgent(this.deadlines.urgent(this.stored))
+    const windows = this.deadlines.windows()
+    this.picker.setUrgent(this.deadlines.urgent(this.stored, windows))
     this.scheduler.fillAll()
+    this.cache?.trim(this.picker.room, new Set(windows))
+  }
+
+  // Drops started pieces: their partial data and every request for them.
+  private cancel (pieces: number[]): void {
+    for (const index of pieces) {
+      this.assembler.clear(index)
+      for (const p of this.swarm.peers) {
+        for (let b = 0; b < this.layout.blockCount(index); b++) {
+          if (p.hasRequested(index, b * BLOCK_SIZE)) p.cancel({ index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(index, b) })
+        }
+      }
+    }
   }
 
   private finish (): void {

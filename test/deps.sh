@@ -4,6 +4,8 @@ set -e
 missing=""
 [ -x /usr/bin/opentracker ] || missing="$missing opentracker"
 [ -x /usr/bin/aria2c ] || missing="$missing aria2"
+[ -x /usr/bin/ffmpeg ] || missing="$missing ffmpeg"
+[ -x /usr/bin/curl ] || missing="$missing curl"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -x /usr/bin/tmux ] || missing="$missing tmux"
 [ -z "$missing" ] && exit 0

@@ -21,7 +21,7 @@ function peer (pieces: number, has: number[]): PickerPeer & { requested: Set<str
   const bitfield = new Bitfield(pieces)
   for (const i of has) bitfield.set(i)
   const requested = new Set<string>()
-  return { bitfield, requested, hasRequested: (i, b) => requested.has(`${i}:${b}`) }
+  return { bitfield, requested }
 }
 
 t.test('rarest piece first, and a started piece is finished before another starts', async (t) => {
@@ -52,7 +52,7 @@ t.test('released and reset blocks are offered again', async (t) => {
   const a = peer(1, [0])
   picker.addPeer(a.bitfield)
   const got = pick(picker, a, 4)
-  picker.release(got[1])
+  picker.release(got[1], a)
   a.requested.delete(`0:${got[1].begin}`)
   t.same(pick(picker, a, 4), [got[1]])
   for (const r of got) picker.received(r.index, r.begin)
@@ -92,21 +92,27 @@ t.test('urgent pieces come first, in order', async (t) => {
   t.same([...new Set(pick(picker, a, 8).map((r) => r.index))], [5, 6])
 })
 
-t.test('sequential mode takes the lowest missing piece the peer has, and starts over after select()', async (t) => {
+t.test('urgent-only mode fetches only the windows; abandon and evict make pieces candidates again', async (t) => {
   const layout = new Layout(PIECE, PIECE * 6, [{ length: PIECE * 6, offset: 0, pad: false }])
   const picker = new Picker(layout, new Bitfield(6), PIECE * 100, true)
   const a = peer(6, [1, 2, 3, 4, 5])
   picker.addPeer(a.bitfield)
+  t.same(pick(picker, a, 8), [], 'no window, nothing fetched')
+  picker.setUrgent([0, 1, 2])
   const first = pick(picker, a, 8)
   t.same([...new Set(first.map((r) => r.index))], [1, 2], 'piece 0 is missing at the peer')
-  for (const r of first) picker.received(r.index, r.begin)
+  t.equal(picker.room, 98 * PIECE)
+  for (const r of first.filter((r) => r.index === 1)) picker.received(r.index, r.begin)
   picker.complete(1)
-  picker.complete(2)
-  t.same([...new Set(pick(picker, a, 4).map((r) => r.index))], [3])
-  picker.select([[1, 6]])
-  picker.abandon()
+  t.same(picker.abandon(new Set([1])), [2], 'piece 2 dropped, nothing else started')
+  t.equal(picker.room, 100 * PIECE)
   a.requested.clear()
-  t.same([...new Set(pick(picker, a, 8).map((r) => r.index))], [3, 4], 'abandoned piece 3 is offered again')
+  picker.setUrgent([1, 2, 3])
+  t.same([...new Set(pick(picker, a, 4).map((r) => r.index))], [2], 'abandoned piece 2 is offered again; 1 is had')
+  picker.evict(1)
+  t.notOk(picker.have.get(1))
+  a.requested.clear()
+  t.same([...new Set(pick(picker, a, 8).map((r) => r.index))], [1, 3], 'the evicted piece is fetched again')
 })
 
 t.test('among equally rare pieces, each new piece follows the one started before it', async (t) => {

@@ -1,25 +1,13 @@
 // Issue 3: verified bytes in order — stdout, byte ranges, read streams — from real libtorrent seeders.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import path from 'node:path'
-import { readFile } from 'node:fs/promises'
-import { startLtSeeder, type LtSeeder } from './helpers/libtorrent.js'
 import { runPears, startPears, finished } from './helpers/cli.js'
-import { makeTorrent, MiB, type Made } from './helpers/swarm.js'
+import { seeded, MiB } from './helpers/swarm.js'
 import { open } from '../lib/index.js'
 import { toStdout } from '../lib/cli/jobs.js'
-
-async function seeded (t: Test, name: string, files: { path: string, size: number }[], pieceSize = 65536): Promise<{ made: Made, seeder: LtSeeder, source: Buffer, dir: string }> {
-  const dir = t.testdir({ work: {} })
-  const made = await makeTorrent(dir, name, files, pieceSize)
-  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
-  t.teardown(() => seeder.stop())
-  const single = files.length === 1 && files[0].path === name
-  const source = Buffer.concat(await Promise.all(made.meta.files.map((f) => readFile(path.join(made.src, ...(single ? [name] : f.path))))))
-  return { made, seeder, source, dir }
-}
 
 t.test('stdout: single file, a range, and a multi-file torrent in order', async (t) => {
   const one = await seeded(t, 'movie.bin', [{ path: 'movie.bin', size: 5 * MiB + 4321 }])

@@ -30,6 +30,14 @@ export const COMMANDS = {
     args: [2, 2],
     run: async (args, values) => (await import('./seed.js')).seed(args[0], args[1], values)
   },
+  serve: {
+    usage: 'serve <file.torrent | magnet-link | -> [--http-port N] [--host ADDR] [options]',
+    summary: 'serve its files over HTTP while downloading (seekable, for video players)',
+    groups: ['serve', 'files', 'progress', 'swarm'],
+    args: [1, 1],
+    helpFor: { output: ['DIR', 'download to files under DIR while serving (default: memory only)'] },
+    run: async (args, values) => (await import('./serve.js')).serve(args[0], values)
+  },
   create: {
     usage: 'create <path> [-o out.torrent] [--announce URL]... [--piece-length KiB] [--private] [--v2 | --hybrid]',
     summary: 'make a .torrent of a file or directory',

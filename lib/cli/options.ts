@@ -5,8 +5,9 @@
 import { parsePeerAddress, type PeerAddress } from '../peer-address.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
-// swarm: connecting to peers (download, seed, ...); seeding: when seeding stops.
-export type Group = 'download' | 'files' | 'progress' | 'swarm' | 'seeding' | 'create' | 'demo' | 'info' | 'common'
+// swarm: connecting to peers (download, seed, ...); seeding: when seeding stops;
+// serve: the HTTP server of `pears serve`.
+export type Group = 'download' | 'files' | 'progress' | 'swarm' | 'seeding' | 'serve' | 'create' | 'demo' | 'info' | 'common'
 
 interface Flag { readonly short?: string, readonly in: Group | readonly Group[], readonly help: string }
 interface Valued<T> extends Flag { readonly arg: string, readonly multiple?: boolean, parse (raw: string, flag: string): T }
@@ -24,7 +25,7 @@ export const OPTIONS = {
   peer: { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPort, help: 'also connect to this peer (repeatable)' },
   port: { arg: 'N', in: 'swarm', parse: port, help: 'listen port for incoming peers (default: random)' },
   'peer-timeout': { arg: 'S', in: 'swarm', parse: positive, help: 'give up when no peer is reachable for S seconds (default 60)' },
-  'max-buffer': { arg: 'MiB', in: 'swarm', parse: positive, help: 'memory for pieces in flight (default 8)' },
+  'max-buffer': { arg: 'MiB', in: 'swarm', parse: positive, help: 'memory cap for pieces in flight (default 32; starts at 8, grows with the swarm bandwidth-delay product)' },
   'max-metadata': { arg: 'MiB', in: 'download', parse: positive, help: 'refuse magnet metadata larger than this (default 8)' },
   'no-dht': { in: 'swarm', help: 'do not use the DHT' },
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
@@ -33,6 +34,8 @@ export const OPTIONS = {
   seed: { in: 'download', help: 'keep seeding after the download (until Ctrl-C)' },
   'seed-ratio': { arg: 'R', in: 'seeding', parse: nonNegative, help: '... until R times the torrent\'s size is uploaded' },
   'seed-time': { arg: 'S', in: 'seeding', parse: positive, help: '... for S seconds' },
+  'http-port': { arg: 'N', in: 'serve', parse: port, help: 'HTTP port (default 8888; 0 picks one); --port stays the peer port' },
+  host: { arg: 'ADDR', in: 'serve', parse: text, help: 'address the HTTP server binds (default 127.0.0.1)' },
   announce: { arg: 'URL', multiple: true, in: 'create', parse: trackerUrl, help: 'tracker URL (repeatable: one tier each)' },
   'piece-length': { arg: 'KiB', in: 'create', parse: pieceKiB, help: 'piece length, a power of two of at least 16 (default: about 1500 pieces)' },
   private: { in: 'create', help: 'private torrent (BEP 27: no DHT, no peer exchange)' },

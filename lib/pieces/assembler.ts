@@ -86,10 +86,12 @@ export class Assembler extends Readable<AssemblerEvents> {
     if (end < p.got.length && p.got[end] === 1) this.hashPrefix(p)
   }
 
-  // Drops partly assembled pieces: nobody wants them any more.
-  clear (): void {
-    for (const p of this.partial.values()) this.pool.put(p.data)
-    this.partial.clear()
+  // Drops a partly assembled piece: nobody wants it any more.
+  clear (index: number): void {
+    const p = this.partial.get(index)
+    if (!p) return
+    this.pool.put(p.data)
+    this.partial.delete(index)
   }
 
   private begin (index: number): Partial {

@@ -1,6 +1,6 @@
-// Where verified pieces go: files on disk, or a bounded in-memory window for streaming.
-// `stored` means readers may read the piece; `released` means its memory is free and
-// the picker may start another piece.
+// Where verified pieces go: files on disk, or a bounded in-memory cache for streaming.
+// `stored` means readers may read the piece; `released` means it no longer counts as
+// in flight and the picker may start another piece.
 import type { Writable, WritableEvents } from 'streamx'
 
 export interface SinkEvents extends WritableEvents {

@@ -1,51 +1,79 @@
-// Which block next. Pieces already started are finished first (so memory holds few
-// partial pieces), then pieces in the readers' deadline windows in order, then the
-// rarest piece the peer has. When every missing piece is started, endgame lets
-// several peers race for the last blocks. The bytes of started pieces are capped:
-// pieces are released only once stored downstream, so a slow sink stops new requests.
+// Which block next. Pieces in the readers' deadline windows come first, in order; then
+// the pieces this peer started (each peer works through whole pieces of its own, so a
+// slow peer holds few), then the rarest piece the peer has (a stream-only torrent fetches only the windows),
+// then what is left of pieces other peers started. When nothing is free, a block held by a much slower or snubbed
+// peer is asked of this one too (stealing; at once for a reader's pieces). When every
+// missing piece is started, endgame lets two peers race for the last blocks. The bytes
+// of started pieces are capped: pieces are released only once stored downstream, so a
+// slow sink stops new requests.
 import { Bitfield } from '../bitfield.js'
 import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
 import type { BlockRef } from '../wire/messages.js'
 
-const ENDGAME_RACERS = 2
-
 export interface PickerPeer {
   bitfield: Bitfield
-  hasRequested (index: number, begin: number): boolean
 }
 
-interface Active {
+export interface PickOptions<P> {
+  // Pieces the peer may be asked for, when fewer than it has (choked: allowed-fast only).
+  allowed?: Bitfield
+  // Requests the peer has outstanding: each new request's place in its queue.
+  queued?: number
+  // Should this peer also be asked for a block `holder` was asked for at `askedAt`, with
+  // `ahead` requests before it in the holder's queue?
+  steal?: (holder: P, askedAt: number, ahead: number, urgent: boolean) => boolean
+}
+
+interface Active<P> {
   index: number
   size: number
   blocks: number
-  // Outstanding requests per block (more than one only in endgame).
-  requested: Uint8Array
+  // The peer that started the piece: it continues the piece before starting another.
+  owner: P | null
+  // Who was asked for each block: at most two (endgame and stealing add a second), each
+  // with when it was asked (ms) and how many requests were ahead of it in that peer's queue.
+  first: Asked<P>
+  second: Asked<P>
   received: Uint8Array
   receivedCount: number
   // No block below this one is free.
   firstFree: number
 }
 
-export class Picker {
+interface Asked<P> {
+  peer: (P | null)[]
+  at: Float64Array
+  ahead: Uint32Array
+}
+
+// One pick() call: its time, the peer's queue before it, and the stealing judgement.
+interface Context<P> {
+  now: number
+  queued: number
+  steal: PickOptions<P>['steal']
+}
+
+function asked<P> (blocks: number): Asked<P> {
+  return { peer: new Array<P | null>(blocks).fill(null), at: new Float64Array(blocks), ahead: new Uint32Array(blocks) }
+}
+
+export class Picker<P extends PickerPeer = PickerPeer> {
   private readonly availability: Uint32Array
-  private readonly active = new Map<number, Active>()
-  // Started pieces with a block nobody has been asked for: all that pick() must visit
-  // before starting new pieces (most of the time it is empty).
-  private readonly open = new Set<Active>()
+  // In the order they were started: the oldest hold the budget longest.
+  private readonly active = new Map<number, Active<P>>()
+  // Started pieces with a block nobody has been asked for (most of the time few).
+  private readonly open = new Set<Active<P>>()
   private activeBytes = 0
   // Missing pieces that are wanted and not started.
   private unstarted: number
   private readonly wanted: Bitfield
   // Piece indexes to fetch first, in order (streaming deadlines).
   private urgent: number[] = []
-  // Sequential mode: no candidate lies below this piece (a piece stops being a candidate
-  // for good, except through select() and abandon(), which rewind it).
-  private lowest = 0
   // Where the rarest-first scan starts: after the piece started last.
   private cursor: number
 
-  // Sequential mode fetches the lowest missing piece first (a bounded stream window).
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private readonly maxActiveBytes: number, private readonly sequential = false) {
+  // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
@@ -56,7 +84,6 @@ export class Picker {
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
   select (ranges: [number, number][]): void {
     this.unstarted = 0
-    this.lowest = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
       if (ranges.some(([first, last]) => i >= first && i < last)) this.wanted.set(i)
       else this.wanted.clear(i)
@@ -68,8 +95,18 @@ export class Picker {
     this.urgent = pieces
   }
 
+  // Bytes of started pieces allowed (the scheduler follows the swarm's bandwidth-delay product).
+  setBudget (bytes: number): void {
+    this.maxActiveBytes = bytes
+  }
+
   get done (): boolean {
     return this.unstarted === 0 && this.active.size === 0
+  }
+
+  // Bytes the budget has left beside the started pieces (below 0 when readers overran it).
+  get room (): number {
+    return this.maxActiveBytes - this.activeBytes
   }
 
   isWanted (i: number): boolean {
@@ -94,66 +131,105 @@ export class Picker {
     return false
   }
 
-  pick (peer: PickerPeer, n: number): BlockRef[] {
+  pick (peer: P, n: number, opts: PickOptions<P> = {}): BlockRef[] {
     const out: BlockRef[] = []
-    // The usual case while downstream is busy: every started piece is fully requested
-    // and no piece, urgent or not, fits in the budget.
-    if (this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
+    const has = opts.allowed ?? peer.bitfield
+    const steal = opts.steal
+    // The usual case while downstream is busy: every started piece is fully requested,
+    // no piece, urgent or not, fits in the budget, and nothing is worth stealing.
+    if (!steal && this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
+    const ctx: Context<P> = { now: Date.now(), queued: opts.queued ?? 0, steal }
     for (const i of this.urgent) {
       if (out.length >= n) return out
-      if (!peer.bitfield.get(i) || !this.isWanted(i)) continue
-      const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i) : undefined)
-      if (a) this.fill(a, out, n)
+      if (!has.get(i) || !this.isWanted(i)) continue
+      const a = this.active.get(i) ?? (this.hasRoom(i, true) ? this.start(i, peer) : undefined)
+      if (a) this.fill(a, peer, out, n, ctx)
+      if (a && steal) this.steal(a, peer, true, out, n, ctx)
     }
     for (const a of this.open) {
       if (out.length >= n) return out
-      if (peer.bitfield.get(a.index)) this.fill(a, out, n)
+      if (a.owner === peer && has.get(a.index)) this.fill(a, peer, out, n, ctx)
     }
     while (out.length < n && this.activeBytes < this.maxActiveBytes) {
-      const i = this.nextPiece(peer)
+      const i = this.nextPiece(has)
       if (i < 0 || !this.hasRoom(i, false)) break
-      this.fill(this.start(i), out, n)
+      this.fill(this.start(i, peer), peer, out, n, ctx)
     }
-    if (out.length < n && this.unstarted === 0) this.endgame(peer, out, n)
+    for (const a of this.open) {
+      if (out.length >= n) return out
+      if (has.get(a.index)) this.fill(a, peer, out, n, ctx)
+    }
+    if (steal) {
+      // While the budget is full, the oldest pieces hold it: their blocks are as urgent as
+      // a reader's (a stream's head waits for them, or no new piece can start).
+      const full = this.activeBytes + this.layout.pieceLength > this.maxActiveBytes
+      for (const a of this.active.values()) {
+        if (out.length >= n) return out
+        if (has.get(a.index)) this.steal(a, peer, full, out, n, ctx)
+      }
+    }
+    if (out.length < n && this.unstarted === 0) this.endgame(peer, has, out, n, ctx)
     return out
   }
 
-  // First arrival of a block → 'only', or 'raced' when other peers were asked for it too
-  // (endgame). Duplicates and strays → false.
+  // First arrival of a block → 'only', or 'raced' when another peer was asked for it too
+  // (endgame, stealing). Duplicates and strays → false.
   received (index: number, begin: number): false | 'only' | 'raced' {
     const a = this.active.get(index)
     const b = begin / BLOCK_SIZE
     if (!a || a.received[b] === 1) return false
     a.received[b] = 1
     a.receivedCount++
-    return a.requested[b] > 1 ? 'raced' : 'only'
+    return a.second.peer[b] !== null ? 'raced' : 'only'
   }
 
-  // A request that will not be answered (choke, timeout, disconnect).
-  release (ref: BlockRef): void {
+  // A request `peer` will not answer (choke, timeout, disconnect, or cancelled).
+  release (ref: BlockRef, peer: P): void {
     const a = this.active.get(ref.index)
     const b = ref.begin / BLOCK_SIZE
-    if (!a || a.received[b] === 1 || a.requested[b] === 0) return
-    a.requested[b]--
-    if (a.requested[b] === 0 && b < a.firstFree) {
+    if (!a || a.received[b] === 1) return
+    if (a.second.peer[b] === peer) {
+      a.second.peer[b] = null
+    } else if (a.first.peer[b] === peer) {
+      a.first.peer[b] = a.second.peer[b]
+      a.first.at[b] = a.second.at[b]
+      a.first.ahead[b] = a.second.ahead[b]
+      a.second.peer[b] = null
+    }
+    if (a.first.peer[b] === null && b < a.firstFree) {
       a.firstFree = b
       this.open.add(a)
     }
   }
 
-  // Forget every started piece (a stream-only torrent whose reader left).
-  abandon (): void {
-    this.active.clear()
-    this.open.clear()
-    this.activeBytes = 0
-    this.lowest = 0
+  // Forgets the started pieces outside `keep` (no reader wants them any more) and
+  // returns them; they are candidates again.
+  abandon (keep: Set<number>): number[] {
+    const dropped: number[] = []
+    for (const a of this.active.values()) {
+      if (keep.has(a.index)) continue
+      this.active.delete(a.index)
+      this.open.delete(a)
+      this.activeBytes -= a.size
+      if (this.isCandidate(a.index)) this.unstarted++
+      dropped.push(a.index)
+    }
+    return dropped
+  }
+
+  // A stored piece left memory (a stream cache evicted it): fetch it again when wanted.
+  evict (index: number): void {
+    if (!this.have.get(index)) return
+    this.have.clear(index)
+    if (this.isCandidate(index)) this.unstarted++
   }
 
   // The piece failed its hash check: fetch every block again.
   reset (index: number): void {
     const a = this.active.get(index)
     if (!a) return
-    a.requested.fill(0)
+    a.first.peer.fill(null)
+    a.second.peer.fill(null)
     a.received.fill(0)
     a.receivedCount = 0
     a.firstFree = 0
@@ -162,7 +238,7 @@ export class Picker {
   }
 
   // Padding is zeros by definition (BEP 47): count it received, never request it.
-  private markPadding (a: Active): void {
+  private markPadding (a: Active<P>): void {
     for (const b of this.layout.padBlocks(a.index)) {
       a.received[b] = 1
       a.receivedCount++
@@ -192,13 +268,15 @@ export class Picker {
     return this.active.size === 0 || this.activeBytes + this.layout.pieceSize(i) <= limit
   }
 
-  private start (i: number): Active {
+  private start (i: number, owner: P): Active<P> {
     const blocks = this.layout.blockCount(i)
-    const a: Active = {
+    const a: Active<P> = {
       index: i,
       size: this.layout.pieceSize(i),
       blocks,
-      requested: new Uint8Array(blocks),
+      owner,
+      first: asked(blocks),
+      second: asked(blocks),
       received: new Uint8Array(blocks),
       receivedCount: 0,
       firstFree: 0
@@ -211,33 +289,52 @@ export class Picker {
     return a
   }
 
-  private fill (a: Active, out: BlockRef[], n: number): void {
+  private fill (a: Active<P>, peer: P, out: BlockRef[], n: number, ctx: Context<P>): void {
     for (let b = a.firstFree; b < a.blocks && out.length < n; b++) {
-      if (a.requested[b] !== 0 || a.received[b] !== 0) continue
-      a.requested[b] = 1
-      out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
+      if (a.first.peer[b] !== null || a.received[b] !== 0) continue
+      this.ask(a, a.first, b, peer, out, ctx)
     }
-    while (a.firstFree < a.blocks && (a.requested[a.firstFree] !== 0 || a.received[a.firstFree] !== 0)) a.firstFree++
+    while (a.firstFree < a.blocks && (a.first.peer[a.firstFree] !== null || a.received[a.firstFree] !== 0)) a.firstFree++
     if (a.firstFree === a.blocks) this.open.delete(a)
   }
 
-  // Rarest wanted piece the peer has (lowest in sequential mode). Ties go to the piece
+  private ask (a: Active<P>, slot: Asked<P>, b: number, peer: P, out: BlockRef[], ctx: Context<P>): void {
+    slot.peer[b] = peer
+    slot.at[b] = ctx.now
+    slot.ahead[b] = ctx.queued + out.length
+    out.push({ index: a.index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(a.index, b) })
+  }
+
+  // Ask `peer` too for blocks of this piece that another peer holds and, by the
+  // scheduler's judgement, will be slow to deliver (in endgame: any block one peer holds).
+  // A block both of whose holders are slow gets `peer` in place of the second: two
+  // stalled racers must not lock out a third that delivers.
+  private steal (a: Active<P>, peer: P, urgent: boolean, out: BlockRef[], n: number, ctx: Context<P>, endgame = false): void {
+    const worth = ctx.steal
+    const { first, second } = a
+    for (let b = 0; b < a.blocks && out.length < n; b++) {
+      const one = first.peer[b]
+      const two = second.peer[b]
+      if (one === null || one === peer || two === peer || a.received[b] !== 0) continue
+      const take = two === null
+        ? endgame || (worth?.(one, first.at[b], first.ahead[b], urgent) ?? false)
+        : worth !== undefined && worth(one, first.at[b], first.ahead[b], urgent) && worth(two, second.at[b], second.ahead[b], urgent)
+      if (take) this.ask(a, second, b, peer, out, ctx)
+    }
+  }
+
+  // Rarest wanted piece the peer has (none beyond the windows when urgentOnly). Ties go to the piece
   // after the last one started: runs of adjacent pieces make large contiguous writes,
   // and the random first start still spreads leechers of one swarm over the torrent.
-  private nextPiece (peer: PickerPeer): number {
-    if (this.unstarted === 0) return -1
+  private nextPiece (has: Bitfield): number {
+    if (this.unstarted === 0 || this.urgentOnly) return -1
     const count = this.layout.pieceCount
-    if (this.sequential) {
-      while (this.lowest < count && !this.isCandidate(this.lowest)) this.lowest++
-      for (let i = this.lowest; i < count; i++) if (this.isCandidate(i) && peer.bitfield.get(i)) return i
-      return -1
-    }
     const offset = this.cursor
     let best = -1
     let bestAvail = Infinity
     for (let k = 0; k < count; k++) {
       const i = (k + offset) % count
-      if (!this.isCandidate(i) || !peer.bitfield.get(i)) continue
+      if (!this.isCandidate(i) || !has.get(i)) continue
       const avail = this.availability[i]
       if (avail < bestAvail) {
         best = i
@@ -249,19 +346,12 @@ export class Picker {
     return best
   }
 
-  // Ask this peer too for blocks others are already fetching.
-  private endgame (peer: PickerPeer, out: BlockRef[], n: number): void {
-    const picked = new Set(out.map((r) => `${r.index}:${r.begin}`))
+  // Ask this peer too for blocks others are already fetching. Two racers per block are
+  // enough; fifty would only waste bandwidth and CPU.
+  private endgame (peer: P, has: Bitfield, out: BlockRef[], n: number, ctx: Context<P>): void {
     for (const a of this.active.values()) {
-      if (!peer.bitfield.get(a.index)) continue
-      for (let b = 0; b < a.blocks && out.length < n; b++) {
-        const begin = b * BLOCK_SIZE
-        // Two racers per block are enough; fifty would only waste bandwidth and CPU.
-        if (a.received[b] !== 0 || a.requested[b] >= ENDGAME_RACERS || peer.hasRequested(a.index, begin) || picked.has(`${a.index}:${begin}`)) continue
-        a.requested[b]++
-        out.push({ index: a.index, begin, length: this.layout.blockSize(a.index, b) })
-      }
       if (out.length >= n) return
+      if (has.get(a.index)) this.steal(a, peer, false, out, n, ctx, true)
     }
   }
 }

@@ -1,14 +1,29 @@
 // Keeps each peer's request pipeline full. Interest follows what peers have; each
-// peer gets up to its window of outstanding requests from the picker; requests a
-// peer will not answer (choke, snub, disconnect) go back to the picker.
-import type { Picker, PickerPeer } from './picker.js'
+// peer gets up to its window of outstanding requests from the picker (pacing.ts sizes
+// it from the peer's rate and round trip); requests a peer will not answer (choke,
+// reject, timeout, disconnect) go back to the picker. A tick checks for snubbed peers,
+// sizes the swarm's in-flight budget and lets idle peers take over slow peers' blocks.
+import type { Picker, PickOptions } from './picker.js'
 import type { Peer } from '../wire/peer.js'
 import { Bitfield } from '../bitfield.js'
+import { swarmBudget, worthStealing } from './pacing.js'
 
 const REFILL_BATCH = 32
+const TICK_MS = 250
+
+export interface Budget {
+  // Bytes of pieces in flight at the least (what loopback needs) and at the most (memory).
+  floor: number
+  cap: number
+}
 
 export class Scheduler {
-  constructor (private readonly picker: Picker, private readonly peers: Set<Peer>) {}
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly picker: Picker<Peer>, private readonly peers: Set<Peer>, private readonly budget: Budget) {
+    this.timer = setInterval(() => this.tick(), TICK_MS)
+    this.timer.unref()
+  }
 
   attach (peer: Peer): void {
     const updated = (): void => { this.updateInterest(peer); this.fill(peer) }
@@ -22,11 +37,11 @@ export class Scheduler {
     // With BEP 6 a choke keeps requests alive; the peer rejects the ones it drops.
     peer.on('choke', () => { if (!peer.fast) this.release(peer) })
     peer.on('rejected', (ref) => {
-      this.picker.release(ref)
+      this.picker.release(ref, peer)
       this.fillAll()
     })
     peer.on('snubbed', (refs) => {
-      for (const r of refs) this.picker.release(r)
+      for (const r of refs) this.picker.release(r, peer)
       this.fillAll()
     })
     peer.once('close', () => {
@@ -35,13 +50,14 @@ export class Scheduler {
     })
   }
 
-  // A block arrived: false means another peer already delivered it (endgame).
+  // A block arrived: false means another peer already delivered it (endgame, stealing).
   accept (peer: Peer, index: number, begin: number, length: number): boolean {
     const first = this.picker.received(index, begin)
     if (first !== 'raced') return first === 'only'
-    // In endgame others are fetching the same block: call them off.
+    // Another peer is fetching the same block: call it off, unless that peer is snubbed:
+    // its one request is its probe, and the block it sends back ends the snub.
     for (const other of this.peers) {
-      if (other !== peer && other.hasRequested(index, begin)) other.cancel({ index, begin, length })
+      if (other !== peer && !other.snubbed && other.hasRequested(index, begin)) other.cancel({ index, begin, length })
     }
     return true
   }
@@ -49,12 +65,19 @@ export class Scheduler {
   fill (peer: Peer): void {
     if (!peer.amInterested || peer.destroyed) return
     if (peer.peerChoking && peer.allowedFast.size === 0) return
-    const n = peer.window - peer.outstandingCount
+    const window = peer.window
+    const n = window - peer.outstanding
     // Top up in batches: on loopback each socket write costs the receiver's work too.
-    if (n <= 0 || (peer.outstandingCount > 0 && n < Math.min(REFILL_BATCH, peer.window / 4))) return
-    const refs = this.picker.pick(peer.peerChoking || peer.refused.size > 0 ? askable(peer) : peer, n)
+    if (n <= 0 || (peer.outstanding > 0 && n < Math.min(REFILL_BATCH, window / 4))) return
+    const opts: PickOptions<Peer> = { allowed: peer.peerChoking || peer.refused.size > 0 ? askable(peer) : undefined, queued: peer.outstanding }
+    // Only a peer that delivers may take blocks over from others.
+    if (!peer.snubbed && peer.rate > 0) {
+      const now = Date.now()
+      opts.steal = (holder, askedAt, ahead, urgent) => worthStealing(peer, holder, now - askedAt, ahead, urgent)
+    }
+    const refs = this.picker.pick(peer, n, opts)
     peer.request(refs)
-    if (refs.length === 0 && peer.outstandingCount === 0) this.updateInterest(peer)
+    if (refs.length === 0 && peer.outstanding === 0) this.updateInterest(peer)
   }
 
   fillAll (): void {
@@ -63,7 +86,18 @@ export class Scheduler {
 
   // After a piece completes some peers may have nothing left we want.
   refreshInterest (): void {
-    for (const p of this.peers) if (p.amInterested && p.outstandingCount === 0) this.updateInterest(p)
+    for (const p of this.peers) if (p.amInterested && p.outstanding === 0) this.updateInterest(p)
+  }
+
+  destroy (): void {
+    clearInterval(this.timer)
+  }
+
+  private tick (): void {
+    const now = Date.now()
+    for (const p of this.peers) p.checkSnub(now)
+    this.picker.setBudget(swarmBudget(this.peers, this.budget.floor, this.budget.cap))
+    this.fillAll()
   }
 
   private updateInterest (peer: Peer): void {
@@ -72,18 +106,18 @@ export class Scheduler {
 
   private release (peer: Peer): void {
     const refs = peer.takeOutstanding()
-    for (const r of refs) this.picker.release(r)
+    for (const r of refs) this.picker.release(r, peer)
     if (refs.length > 0) this.fillAll()
   }
 }
 
 // What we may ask this peer for: while choked only its allowed-fast pieces (BEP 6),
 // and never a piece it already rejected.
-function askable (peer: Peer): PickerPeer {
+function askable (peer: Peer): Bitfield {
   const bits = new Bitfield(peer.bitfield.length)
   const candidates = peer.peerChoking ? peer.allowedFast : range(peer.bitfield.length)
   for (const i of candidates) if (peer.bitfield.get(i) && !peer.refused.has(i)) bits.set(i)
-  return { bitfield: bits, hasRequested: (i, b) => peer.hasRequested(i, b) }
+  return bits
 }
 
 function * range (n: number): Iterable<number> {

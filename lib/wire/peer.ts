@@ -13,6 +13,7 @@ import {
   KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
 } from './messages.js'
 import { BLOCK_SIZE } from '../storage/layout.js'
+import { INITIAL_WINDOW, requestWindow, snubAfterMs, type Pace } from '../swarm/pacing.js'
 import {
   METADATA_PIECE,
   decodeExtHandshake, decodeMetadata, decodePex, encodeExtHandshake, encodeMetadata, encodePex, LOCAL_IDS,
@@ -77,11 +78,20 @@ const TICK_MS = 2000
 const MAX_MESSAGES_PER_TICK = 20_000
 const METADATA_FRAME = METADATA_PIECE + 1024
 export const OUR_REQQ = 500
-// Requests in flight per peer at the least: enough to fill loopback before the rate is known.
-const MIN_WINDOW = 128
 const KEEP_ALIVE_MS = 60_000
+// The window grows by a block per block received for this long after the first block.
+const SLOW_START_MS = 2000
+// Weight of a new round-trip sample (as TCP's smoothed RTT).
+const RTT_GAIN = 1 / 8
 
-export class Peer extends Writable<PeerEvents> {
+interface Sent {
+  ref: BlockRef
+  at: number
+  // Nothing else was outstanding when it was sent: its wait is a round trip.
+  first: boolean
+}
+
+export class Peer extends Writable<PeerEvents> implements Pace {
   readonly socket: Socket
   readonly address: string
   readonly dialed: boolean
@@ -94,6 +104,14 @@ export class Peer extends Writable<PeerEvents> {
   peerInterested = false
   // Bytes per second received, smoothed over a few seconds.
   rate = 0
+  // Milliseconds from request to block, measured on requests sent while nothing else was
+  // outstanding (so no queue at the peer is counted in); 0 until the first such block.
+  rtt = 0
+  // The window while it opens: INITIAL_WINDOW plus a block per block received.
+  slowStart: number | null = INITIAL_WINDOW
+  // No block for a few round trips with requests out: one request at a time until it
+  // delivers, and what it holds may be fetched from others.
+  snubbed = false
   downloaded = 0
   uploaded = 0
   // Request queue depth the peer advertised (BEP 10 `reqq`).
@@ -105,12 +123,15 @@ export class Peer extends Writable<PeerEvents> {
   readonly refused = new Set<number>()
 
   private readonly opts: PeerOptions
-  private readonly outstanding = new Map<number, BlockRef>()
-  private readonly cancelled = new Set<number>()
+  private readonly requests = new Map<number, Sent>()
+  // Requests called off whose block (or reject) may still come: a count per block, since
+  // one block can be asked for and called off more than once (stealing, timeouts).
+  private readonly cancelled = new Map<number, number>()
   private lastReceived = Date.now()
   private messagesThisTick = 0
   private lastSent = Date.now()
   private lastBlockAt = Date.now()
+  private firstBlockAt = 0
   private rateBytes = 0
   private rateAt = Date.now()
   private readonly timer: NodeJS.Timeout
@@ -137,8 +158,8 @@ export class Peer extends Writable<PeerEvents> {
     this.timer.unref()
   }
 
-  get outstandingCount (): number {
-    return this.outstanding.size
+  get outstanding (): number {
+    return this.requests.size
   }
 
   get handshaken (): boolean {
@@ -154,12 +175,18 @@ export class Peer extends Writable<PeerEvents> {
     return this.supports(RESERVED_FAST)
   }
 
-  // How many requests to keep in flight: the bandwidth-delay product at about
-  // half a second of this peer's rate, floored high enough for loopback.
+  // How many requests to keep in flight (pacing.ts: rate × round trip, and a short queue).
   get window (): number {
     this.sampleRate(Date.now())
-    const bdp = Math.ceil((this.rate * 0.5) / BLOCK_SIZE)
-    return Math.min(this.reqq, Math.max(MIN_WINDOW, bdp))
+    return requestWindow(this)
+  }
+
+  // Called on the scheduler's tick: true when the peer just became snubbed.
+  checkSnub (now: number): boolean {
+    if (this.snubbed || this.requests.size === 0 || now - this.lastBlockAt <= snubAfterMs(this)) return false
+    this.snubbed = true
+    this.slowStart = null
+    return true
   }
 
   // The rate, smoothed over about a second and sampled at most every quarter second; the
@@ -174,7 +201,7 @@ export class Peer extends Writable<PeerEvents> {
   }
 
   hasRequested (index: number, begin: number): boolean {
-    return this.outstanding.has(key(index, begin))
+    return this.requests.has(key(index, begin))
   }
 
   private handshakeSent = false
@@ -247,19 +274,24 @@ export class Peer extends Writable<PeerEvents> {
 
   request (refs: BlockRef[]): void {
     if (refs.length === 0) return
-    if (this.outstanding.size === 0) this.lastBlockAt = Date.now()
+    const now = Date.now()
+    if (this.requests.size === 0) this.lastBlockAt = now
     const buf = Buffer.allocUnsafe(17 * refs.length)
-    for (let i = 0; i < refs.length; i++) {
-      this.outstanding.set(key(refs[i].index, refs[i].begin), refs[i])
-      writeBlockRef(buf, i * 17, 'request', refs[i])
+    let n = 0
+    for (const ref of refs) {
+      const k = key(ref.index, ref.begin)
+      // Already asked (a racer the picker no longer counts): asking twice gets it twice.
+      if (this.requests.has(k)) continue
+      this.requests.set(k, { ref, at: now, first: this.requests.size === 0 })
+      writeBlockRef(buf, 17 * n++, 'request', ref)
     }
-    this.send(buf)
+    if (n > 0) this.send(buf.subarray(0, 17 * n))
   }
 
   cancel (ref: BlockRef): void {
     const k = key(ref.index, ref.begin)
-    if (!this.outstanding.delete(k)) return
-    this.cancelled.add(k)
+    if (!this.requests.delete(k)) return
+    this.calledOff(k)
     this.send(encodeBlockRef('cancel', ref))
   }
 
@@ -272,15 +304,32 @@ export class Peer extends Writable<PeerEvents> {
 
   // Requests the peer will no longer answer (we were choked, or it is closing).
   takeOutstanding (): BlockRef[] {
-    const refs = [...this.outstanding.values()]
-    for (const k of this.outstanding.keys()) this.cancelled.add(k)
-    this.outstanding.clear()
+    const refs = this.refs()
+    for (const k of this.requests.keys()) this.calledOff(k)
+    this.requests.clear()
     return refs
   }
 
   // Calls off every outstanding request (the reader that wanted them is gone).
   cancelAll (): void {
-    for (const r of [...this.outstanding.values()]) this.cancel(r)
+    for (const r of this.refs()) this.cancel(r)
+  }
+
+  private calledOff (k: number): void {
+    this.cancelled.set(k, (this.cancelled.get(k) ?? 0) + 1)
+  }
+
+  // A block or reject came for a request we called off: true if there was one.
+  private answered (k: number): boolean {
+    const n = this.cancelled.get(k)
+    if (n === undefined) return false
+    if (n > 1) this.cancelled.set(k, n - 1)
+    else this.cancelled.delete(k)
+    return true
+  }
+
+  private refs (): BlockRef[] {
+    return [...this.requests.values()].map((s) => s.ref)
   }
 
   // Everything sent in one turn of the event loop leaves in one writev: on loopback a
@@ -392,12 +441,12 @@ export class Peer extends Writable<PeerEvents> {
         break
       case 'reject': {
         const k = key(m.index, m.begin)
-        const req = this.outstanding.get(k)
+        const req = this.requests.get(k)
         if (req) {
-          this.outstanding.delete(k)
+          this.requests.delete(k)
           this.refused.add(m.index)
-          this.emit('rejected', req)
-        } else if (!this.cancelled.delete(k)) {
+          this.emit('rejected', req.ref)
+        } else if (!this.answered(k)) {
           this.emit('offence', `reject for a block never requested ${m.index}:${m.begin}`, 1)
         }
         break
@@ -411,17 +460,28 @@ export class Peer extends Writable<PeerEvents> {
 
   private onPiece (m: Block, cb: (err: Error | null) => void): void {
     const k = key(m.index, m.begin)
-    const req = this.outstanding.get(k)
-    if (!req || req.length !== m.data.length) {
+    const req = this.requests.get(k)
+    if (!req || req.ref.length !== m.data.length) {
       // A block we cancelled may still arrive; anything else was never asked for.
-      if (!this.cancelled.delete(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
+      if (!this.answered(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
       return cb(null)
     }
-    this.outstanding.delete(k)
+    this.requests.delete(k)
     this.downloaded += m.data.length
     this.rateBytes += m.data.length
-    this.lastBlockAt = Date.now()
+    this.delivered(req, Date.now())
     this.opts.onBlock(this, m, () => cb(null))
+  }
+
+  // A requested block arrived: measure the round trip, open the window while it is opening.
+  private delivered (req: Sent, now: number): void {
+    this.lastBlockAt = now
+    this.snubbed = false
+    if (this.firstBlockAt === 0) this.firstBlockAt = now
+    if (this.slowStart !== null) this.slowStart = now - this.firstBlockAt < SLOW_START_MS ? this.slowStart + 1 : null
+    if (!req.first) return
+    const sample = Math.max(1, now - req.at)
+    this.rtt = this.rtt === 0 ? sample : this.rtt + (sample - this.rtt) * RTT_GAIN
   }
 
   private tick (): void {
@@ -432,8 +492,8 @@ export class Peer extends Writable<PeerEvents> {
       this.destroy(new WireError('peer idle too long'))
       return
     }
-    if (this.outstanding.size > 0 && now - this.lastBlockAt > (this.opts.requestTimeoutMs ?? 20_000)) {
-      const refs = [...this.outstanding.values()]
+    if (this.requests.size > 0 && now - this.lastBlockAt > (this.opts.requestTimeoutMs ?? 20_000)) {
+      const refs = this.refs()
       this.cancelAll()
       this.lastBlockAt = now
       this.emit('snubbed', refs)

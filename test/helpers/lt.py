@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 # Real libtorrent peers for the tests, all on 127.0.0.1 (run with Debian's /usr/bin/python3).
 #   create --path P --out F [--piece-size N] [--tracker URL]... [--v2|--hybrid]
-#   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]...
-#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B]
+#   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N] [--no-pex]
+#   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B] [--fast] [--no-pex]
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
-# it runs until SIGTERM or stdin closes. `--pieces` (`0-9,20`, `even`, `odd`, `mod:M:R`) makes a
+# it runs until SIGTERM or stdin closes. `--sessions N` runs N seeding sessions in this one
+# process (one line each; the first checks the data, the others trust its result), for swarms
+# that must not cost N pythons. `--fast` is what a user picks to go fast (fast_settings());
+# the tests keep libtorrent's defaults. `--pieces` (`0-9,20`, `even`, `odd`, `mod:M:R`) makes a
 # partial seeder: the other pieces' bytes in DIR (a private copy) are zeroed, the torrent is
 # rechecked (no seed_mode) and every piece priority is 0, so it never downloads what it lacks.
 # libtorrent 2.0.8 notes: `create_torrent.v1_only` makes no pad files (the default flags make a
@@ -46,6 +49,20 @@ def session(extra=None):
     }
     s.update(extra or {})
     return lt.session(s)
+
+
+def fast_settings():
+    # libtorrent's own preset for a fast seeder, plus the large buffers a user tuning for
+    # speed adds: without them the send buffer, not the link or the CPU, caps a fast leecher.
+    default = lt.default_settings()
+    s = {k: v for k, v in lt.high_performance_seed().items() if default.get(k) != v}
+    s.update({
+        'send_buffer_watermark': 16 * 1024 * 1024,
+        'send_socket_buffer_size': 4 * 1024 * 1024,
+        'recv_socket_buffer_size': 4 * 1024 * 1024,
+        'unchoke_slots_limit': -1,
+    })
+    return s
 
 
 def pieces_spec(spec, n):
@@ -121,7 +138,7 @@ def cmd_create(a):
 
 
 def cmd_seed(a):
-    extra = {}
+    extra = fast_settings() if a.fast else {}
     if a.dht_bootstrap:
         extra.update({
             'enable_dht': True,
@@ -131,43 +148,53 @@ def cmd_seed(a):
             'dht_prefer_verified_node_ids': False,
             'dht_ignore_dark_internet': False,
         })
-    ses = session(extra)
     ti = lt.torrent_info(a.torrent)
     keep = pieces_spec(a.pieces, ti.num_pieces())
     if a.pieces:
         zero_missing(ti, a.data, keep)
-    params = lt.add_torrent_params()
-    params.ti = ti
-    params.save_path = a.data
-    if a.pieces:
-        params.piece_priorities = [0] * ti.num_pieces()
-    h = ses.add_torrent(params)
-    if a.upload_rate:
-        h.set_upload_limit(a.upload_rate)
-    st = wait_checked(ses, h)
-    have = sum(1 for x in st.pieces if x)
-    if have != len(keep):
-        log(f'seeder has {have} pieces, expected {len(keep)}')
-    for peer in a.connect or []:
-        h.connect_peer(parse_hp(peer))
-    if a.port_file:
-        with open(a.port_file + '.tmp', 'w') as f:
-            f.write(str(ses.listen_port()))
-        os.replace(a.port_file + '.tmp', a.port_file)
-    print(f'PORT {ses.listen_port()} HAVE {have}', flush=True)
+    seeds = []
+    checked = None
+    for _ in range(a.sessions):
+        ses = session(extra)
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(a.torrent)
+        params.save_path = a.data
+        if a.pieces:
+            params.piece_priorities = [0] * ti.num_pieces()
+        if checked is not None:
+            params.have_pieces = checked
+        if a.no_pex:
+            params.flags |= lt.torrent_flags.disable_pex
+        h = ses.add_torrent(params)
+        if a.upload_rate:
+            h.set_upload_limit(a.upload_rate)
+        st = wait_checked(ses, h)
+        checked = st.pieces
+        have = sum(1 for x in st.pieces if x)
+        if have != len(keep):
+            log(f'seeder has {have} pieces, expected {len(keep)}')
+        for peer in a.connect or []:
+            h.connect_peer(parse_hp(peer))
+        if a.port_file and not seeds:
+            with open(a.port_file + '.tmp', 'w') as f:
+                f.write(str(ses.listen_port()))
+            os.replace(a.port_file + '.tmp', a.port_file)
+        print(f'PORT {ses.listen_port()} HAVE {have}', flush=True)
+        seeds.append(ses)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     while not stop.is_set():
-        for al in ses.pop_alerts():
-            if al.category() & lt.alert.category_t.error_notification:
-                log('alert:', al.message())
+        for ses in seeds:
+            for al in ses.pop_alerts():
+                if al.category() & lt.alert.category_t.error_notification:
+                    log('alert:', al.message())
         stop.wait(0.2)
 
 
 def cmd_leech(a):
-    ses = session()
+    ses = session(fast_settings() if a.fast else None)
     if a.torrent.startswith('magnet:'):
         # Metadata (and, for v2, piece layers) must then come from the peers.
         params = lt.parse_magnet_uri(a.torrent)
@@ -175,6 +202,8 @@ def cmd_leech(a):
         params = lt.add_torrent_params()
         params.ti = lt.torrent_info(a.torrent)
     params.save_path = a.out
+    if a.no_pex:
+        params.flags |= lt.torrent_flags.disable_pex
     h = ses.add_torrent(params)
     if a.download_rate:
         h.set_download_limit(a.download_rate)
@@ -216,12 +245,17 @@ def main():
     s.add_argument('--upload-rate', type=int, default=0)
     s.add_argument('--dht-bootstrap', action='append')
     s.add_argument('--connect', action='append')
+    s.add_argument('--fast', action='store_true')
+    s.add_argument('--sessions', type=int, default=1)
+    s.add_argument('--no-pex', action='store_true')
     le = sub.add_parser('leech')
     le.add_argument('--torrent', required=True)
     le.add_argument('--out', required=True)
     le.add_argument('--peer', action='append', required=True)
     le.add_argument('--timeout', type=float, default=60)
     le.add_argument('--download-rate', type=int, default=0)
+    le.add_argument('--fast', action='store_true')
+    le.add_argument('--no-pex', action='store_true')
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 

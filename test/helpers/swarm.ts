@@ -1,11 +1,13 @@
 // Building blocks shared by the end-to-end tests: a torrent made by libtorrent from
-// fresh content, re-pointed at a tracker, and a wait until the tracker lists a seeder.
+// fresh content (and seeded by libtorrent), re-pointed at a tracker, and a wait until
+// the tracker lists a seeder.
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { Test } from 'tap'
 import { parseTorrent, torrentBytes, type Metainfo } from '../../lib/metainfo.js'
 import { announceHttp } from '../../lib/tracker/http.js'
 import { newPeerId } from '../../lib/peer-id.js'
-import { ltCreate, makeContent } from './libtorrent.js'
+import { ltCreate, makeContent, startLtSeeder, type LtSeeder } from './libtorrent.js'
 
 export const MiB = 1024 * 1024
 
@@ -22,6 +24,17 @@ export async function makeTorrent (dir: string, name: string, files: { path: str
 }
 
 // Writes a copy of the torrent announcing to the given tracker tiers.
+// A fresh torrent seeded by libtorrent (stopped at teardown), with its content as one buffer.
+export async function seeded (t: Test, name: string, files: { path: string, size: number }[], pieceSize = 65536): Promise<{ made: Made, seeder: LtSeeder, source: Buffer, dir: string }> {
+  const dir = t.testdir({ work: {} })
+  const made = await makeTorrent(dir, name, files, pieceSize)
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
+  t.teardown(() => seeder.stop())
+  const single = files.length === 1 && files[0].path === name
+  const source = Buffer.concat(await Promise.all(made.meta.files.map((f) => readFile(path.join(made.src, ...(single ? [name] : f.path))))))
+  return { made, seeder, source, dir }
+}
+
 export async function withTrackers (made: Made, tiers: string[][]): Promise<string> {
   const file = made.torrent.replace(/\.torrent$/, `-${tiers.length}t.torrent`)
   await writeFile(file, torrentBytes(made.meta.raw, tiers))

@@ -1,0 +1,90 @@
+// The scheduler's arithmetic, pure so it can be tested on stand-in peers: how many
+// requests a peer gets (its rate × round-trip time, plus a short queue), when a peer
+// counts as snubbed, whether a faster peer should take over a block another peer holds,
+// and how large the swarm's in-flight budget is (its bandwidth-delay product).
+import { BLOCK_SIZE } from '../storage/layout.js'
+
+export interface Pace {
+  // Bytes per second received from the peer, smoothed (0 until measured).
+  rate: number
+  // Round-trip time from request to block, the low of recent samples (ms; 0 until measured).
+  rtt: number
+  // Requests in flight to the peer.
+  outstanding: number
+  // The peer's advertised request queue limit (BEP 10 `reqq`).
+  reqq: number
+  // Still growing from the start: the window opens by one block per block received.
+  slowStart: number | null
+  snubbed: boolean
+}
+
+// Requests queued at the peer beyond one round trip: covers its disk and our jitter.
+export const QUEUE_S = 0.5
+// What a new peer may have in flight before it delivered anything.
+export const INITIAL_WINDOW = 32
+const MIN_WINDOW = 2
+// A peer that sent nothing for this long with requests out is snubbed (at least; a peer
+// with a known round trip gets a few of its own round trips more).
+export const SNUB_MIN_MS = 2000
+const SNUB_RTTS = 4
+// A request younger than this is never taken over from a peer whose rate is unknown yet.
+const UNMEASURED_GRACE_MS = 1000
+// A block later than twice its due time, and by at least this much, is taken over: the
+// holder is slower than its rate says (its link stalled, or it serves others first).
+const LATE_MIN_MS = 500
+// A block is taken over when its holder is expected to need this many times longer than
+// the thief, and at least this long still: less when a reader waits for it. Below the
+// floor a duplicate request would only cost bandwidth (two healthy peers never trade).
+const STEAL_RATIO = 4
+const STEAL_MIN_LEFT_MS = 1000
+const URGENT_STEAL_RATIO = 1.5
+const URGENT_MIN_LEFT_MS = 250
+
+export function requestWindow (p: Pace): number {
+  if (p.snubbed) return 1
+  const bdp = Math.ceil((p.rate * (p.rtt / 1000 + QUEUE_S)) / BLOCK_SIZE)
+  return Math.min(p.reqq, Math.max(MIN_WINDOW, bdp, p.slowStart ?? 0))
+}
+
+// A peer silent for this long with requests out is snubbed: a few of its round trips,
+// or of the time it takes to send one block at its rate.
+export function snubAfterMs (p: Pace): number {
+  const perBlock = p.rate > 0 ? (BLOCK_SIZE / p.rate) * 1000 : 0
+  return Math.max(SNUB_MIN_MS, SNUB_RTTS * Math.max(p.rtt, perBlock))
+}
+
+// When a block asked for now would arrive: one round trip plus the queue ahead of it.
+// Infinity for a peer that has not delivered anything yet.
+export function expectedMs (p: Pace, queued = p.outstanding): number {
+  if (p.rate <= 0) return Infinity
+  return p.rtt + (queued * BLOCK_SIZE / p.rate) * 1000
+}
+
+// Should `thief` be asked too for a block `holder` was asked for `ageMs` ago, with `ahead`
+// requests before it in the holder's queue? Yes when the holder is snubbed, when the block
+// is long overdue, or when the holder is expected to need several times longer for the
+// rest of the block's wait than the thief would for one more block.
+export function worthStealing (thief: Pace, holder: Pace, ageMs: number, ahead: number, urgent: boolean): boolean {
+  if (thief.snubbed) return false
+  if (holder.snubbed) return true
+  const thiefMs = expectedMs(thief, thief.outstanding + 1)
+  if (thiefMs === Infinity) return false
+  if (holder.rate <= 0) return ageMs >= UNMEASURED_GRACE_MS
+  const dueMs = expectedMs(holder, ahead + 1)
+  if (ageMs - dueMs > Math.max(LATE_MIN_MS, dueMs)) return true
+  const leftMs = dueMs - ageMs
+  if (urgent) return leftMs > Math.max(URGENT_MIN_LEFT_MS, URGENT_STEAL_RATIO * thiefMs)
+  return leftMs > Math.max(STEAL_MIN_LEFT_MS, STEAL_RATIO * thiefMs)
+}
+
+// Bytes of pieces the swarm may have in flight: the floor (what a loopback swarm needs for
+// requests, assembly and the write queue) plus a few times the swarm's bandwidth-delay
+// product (the requests on the wire, those queued at the peers, and the pieces they leave
+// partly assembled), within the cap (the memory the user allows).
+const BDP_MULTIPLE = 4
+
+export function swarmBudget (peers: Iterable<Pace>, floor: number, cap: number): number {
+  let bdp = 0
+  for (const p of peers) bdp += p.rate * p.rtt / 1000
+  return Math.min(cap, floor + BDP_MULTIPLE * bdp)
+}

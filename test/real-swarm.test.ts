@@ -1,0 +1,80 @@
+// Issue 13: a stream never waits on a bad peer. Peers that claim every piece and then
+// stall, trickle, send garbage or choke every request away are mixed into a swarm with
+// an honest libtorrent seeder; each bad peer gets the first requests (so it holds the
+// head of the stream), and the stream must still complete with the right bytes.
+import t, { type Test } from 'tap'
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { startLtSeeder, type LtSeeder } from './helpers/libtorrent.js'
+import { startBadSeeder, sourceBytes, type BadKind, type BadSeeder } from './helpers/bad-seeders.js'
+import { runPears } from './helpers/cli.js'
+import { makeTorrent, MiB, type Made } from './helpers/swarm.js'
+import { Torrent } from '../lib/torrent.js'
+
+let made: Made
+let honest: LtSeeder
+let source: Buffer
+let root: string
+
+t.before(async () => {
+  root = t.testdir({ work: {} })
+  made = await makeTorrent(root, 'r.bin', [{ path: 'r.bin', size: 32 * MiB + 12345 }], 256 * 1024)
+  source = await sourceBytes([path.join(made.src, 'r.bin')])
+  honest = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(root, 'work') })
+})
+t.teardown(() => honest.stop())
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function bad (t: Test, kinds: BadKind[]): Promise<BadSeeder[]> {
+  const peers = await Promise.all(kinds.map((k) => startBadSeeder(made.meta, k, source)))
+  t.teardown(() => Promise.all(peers.map((p) => p.close())))
+  return peers
+}
+
+// Opens the torrent with only the bad peers, waits until each was asked for blocks, then
+// lets the honest seeder in.
+async function openBehindBadPeers (t: Test, peers: BadSeeder[], storage: 'memory' | 'disk'): Promise<Torrent> {
+  const torrent = await Torrent.open(made.meta, {
+    dir: path.join(root, `out-${Math.random().toString(36).slice(2)}`),
+    storage,
+    announce: false,
+    peers: peers.map((p) => ({ host: '127.0.0.1', port: p.port }))
+  })
+  t.teardown(() => torrent.destroy())
+  const stream = torrent.createReadStream()
+  for (let i = 0; i < 100 && peers.some((p) => p.requests === 0); i++) await sleep(50)
+  t.ok(peers.every((p) => p.requests > 0), 'every bad peer was asked for blocks first')
+  torrent.addPeers([{ host: '127.0.0.1', port: honest.port }])
+  const chunks: Buffer[] = []
+  for await (const c of stream) chunks.push(c as Buffer)
+  t.equal(sha(Buffer.concat(chunks)), sha(source), 'every byte, in order')
+  return torrent
+}
+
+for (const kind of ['silent', 'slow'] as const) {
+  t.test(`stream-only with a ${kind} peer beside libtorrent`, async (t) => {
+    await openBehindBadPeers(t, await bad(t, [kind]), 'memory')
+  })
+  t.test(`createReadStream of a download with a ${kind} peer beside libtorrent`, async (t) => {
+    const torrent = await openBehindBadPeers(t, await bad(t, [kind]), 'disk')
+    await new Promise<void>((resolve) => torrent.done ? resolve() : torrent.once('done', () => resolve()))
+  })
+}
+
+t.test('stream-only with silent, slow, garbage and choking peers at once', async (t) => {
+  const peers = await bad(t, ['silent', 'slow', 'garbage', 'choker', 'silent'])
+  const warnings: string[] = []
+  const torrent = await openBehindBadPeers(t, peers, 'memory')
+  torrent.on('warning', (e) => warnings.push(e.message))
+  t.ok(peers[2].closedByPeer > 0, 'the garbage peer was hung up on')
+})
+
+t.test('pears x.torrent | sha256sum with a silent and a slow peer listed first', async (t) => {
+  const peers = await bad(t, ['silent', 'slow'])
+  const args = [made.torrent, '--stdout', '-q', ...peers.flatMap((p) => ['--peer', `127.0.0.1:${p.port}`]), '--peer', `127.0.0.1:${honest.port}`]
+  const run = await runPears(args)
+  t.equal(run.code, 0, run.stderr)
+  t.equal(sha(run.stdout), sha(source))
+})
