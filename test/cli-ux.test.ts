@@ -160,3 +160,29 @@ t.test('--range progress counts the selection, not the whole torrent', async (t)
   const summary = JSON.parse(json.stderr.trim().split('\n').pop() as string) as { done: number, total: number }
   t.match(summary, { done: 100000, total: 100000 })
 })
+
+t.test('an interrupted magnet download restarts from its saved metadata, and leaves nothing behind when done', async (t) => {
+  const dir = t.testdir({ out: {}, work: {} })
+  const made = await makeTorrent(dir, 'm.bin', [{ path: 'm.bin', size: 4 * MiB }])
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work'), uploadRate: 2 * MiB })
+  t.teardown(() => seeder.stop())
+  const hash = made.meta.infoHash.toString('hex')
+  const out = path.join(dir, 'out')
+  const args = [`magnet:?xt=urn:btih:${hash}&dn=m.bin&x.pe=127.0.0.1:${seeder.port}`, '-o', out, '--peer-timeout', '30']
+  const child = startPears(args)
+  const done = finished(child)
+  for (let i = 0; i < 200; i++) {
+    if (((await stat(path.join(out, 'm.bin')).catch(() => null))?.size ?? 0) >= MiB) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  child.kill('SIGINT')
+  const first = await done
+  t.equal(first.code, 130, first.stderr)
+  t.match(first.stderr, /fetching metadata/)
+  t.ok(existsSync(path.join(out, '.pears', `${hash}.torrent`)), 'metadata kept while unfinished')
+  const second = await runPears(args)
+  t.equal(second.code, 0, second.stderr)
+  t.notMatch(second.stderr, /fetching metadata/, 'the saved metadata is used')
+  t.match(second.stderr, /resumed [1-9]\d*\/64 pieces/)
+  t.same(await readdir(out), ['m.bin'])
+})
