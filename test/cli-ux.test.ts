@@ -52,11 +52,21 @@ t.test('the line follows a resize (a tmux window of 80, then 50 columns)', async
   const tmux = async (...args: string[]): Promise<string> => (await finished(spawn('tmux', args, { stdio: ['ignore', 'pipe', 'pipe'] }))).stdout.toString()
   await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '10', `${cmd}; sleep 60`)
   t.teardown(() => tmux('kill-session', '-t', session))
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const rows = async (): Promise<string[]> => (await tmux('capture-pane', '-p', '-t', session)).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
+  // The current row, once it is a status line cut to `width` (or the last row seen).
+  const settle = async (width: number): Promise<{ last: string, pane: string[] }> => {
+    let pane: string[] = []
+    for (let i = 0; i < 100; i++) {
+      pane = await rows()
+      const last = pane[pane.length - 1] ?? ''
+      if (/^[\d.]+ (B|KiB|MiB)\/4\.0 MiB \d+% DL /.test(last) && columns(last) < width) return { last, pane }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    return { last: pane[pane.length - 1] ?? '', pane }
+  }
+  t.match((await settle(80)).last, /… *$/, 'drawn at 80 columns, cut')
   await tmux('resize-window', '-t', session, '-x', '50', '-y', '10')
-  await new Promise((resolve) => setTimeout(resolve, 1200))
-  const pane = (await tmux('capture-pane', '-p', '-t', session)).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
-  const last = pane[pane.length - 1] ?? ''
+  const { last, pane } = await settle(50)
   // At 50 columns the line is cut in its peers field.
   t.match(last, /^[\d.]+ (B|KiB|MiB)\/4\.0 MiB \d+% DL .*…$/, `the current row is one status line, cut: ${JSON.stringify(pane)}`)
   t.ok(columns(last) <= 49, `cut to 50 columns: ${last}`)
