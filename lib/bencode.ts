@@ -13,36 +13,55 @@ function isDigit (c: number | undefined): boolean {
   return c !== undefined && c >= ZERO && c <= NINE
 }
 
-// Reads a canonical unsigned decimal ending at `stop`; returns [value, end].
-function readLength (buf: Uint8Array, pos: number): [number, number] {
+export interface ScanOptions {
+  // Accept leading zeros in integers and string lengths (`i03e`, `03:abc`), as
+  // libtorrent does outside v2 info dictionaries.
+  lenient?: boolean
+  // Refuse dictionary keys out of order or repeated, as libtorrent does in a v2 info dictionary.
+  sorted?: boolean
+  // Refuse repeated keys: the decoder keeps the last, libtorrent the first.
+  unique?: boolean
+}
+
+// Reads an unsigned decimal ending at `:`; returns [value, end].
+function readLength (buf: Uint8Array, pos: number, opts: ScanOptions = {}): [number, number] {
   let end = pos
   while (isDigit(buf[end])) end++
   if (end === pos || buf[end] !== COLON) throw new BencodeError(`bad string length at ${pos}`)
-  if (buf[pos] === ZERO && end - pos > 1) throw new BencodeError(`non-canonical string length at ${pos}`)
+  if (buf[pos] === ZERO && end - pos > 1 && !opts.lenient) throw new BencodeError(`non-canonical string length at ${pos}`)
   if (end - pos > 15) throw new BencodeError(`string length too large at ${pos}`)
   return [Number(Buffer.from(buf.subarray(pos, end)).toString('latin1')), end + 1]
 }
 
-function scanInt (buf: Uint8Array, pos: number): number {
+function scanInt (buf: Uint8Array, pos: number, lenient = false): number {
   let p = pos + 1
   const neg = buf[p] === MINUS
   if (neg) p++
   const start = p
   while (isDigit(buf[p])) p++
   if (p === start || buf[p] !== E) throw new BencodeError(`bad integer at ${pos}`)
-  if (buf[start] === ZERO && (p - start > 1 || neg)) throw new BencodeError(`non-canonical integer at ${pos}`)
+  if (buf[start] === ZERO && (p - start > 1 || neg) && !lenient) throw new BencodeError(`non-canonical integer at ${pos}`)
   if (p - start > 15) throw new BencodeError(`integer out of range at ${pos}`)
   return p + 1
 }
 
+function latin1 (buf: Uint8Array, at: number, n: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + at, n).toString('latin1')
+}
+
+function sameBytes (buf: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false
+  return true
+}
+
 // Returns the end of the value at `pos`; `onKey` sees top-level dict keys with their value span.
-function scanValue (buf: Uint8Array, pos: number, depth: number, onKey?: (key: string, start: number, end: number) => void): number {
+function scanValue (buf: Uint8Array, pos: number, depth: number, opts: ScanOptions, onKey?: (key: string, start: number, end: number) => void): number {
   if (depth > MAX_DEPTH) throw new BencodeError('nesting too deep')
   const c = buf[pos]
   if (c === undefined) throw new BencodeError('truncated input')
-  if (c === I) return scanInt(buf, pos)
+  if (c === I) return scanInt(buf, pos, opts.lenient)
   if (isDigit(c)) {
-    const [len, start] = readLength(buf, pos)
+    const [len, start] = readLength(buf, pos, opts)
     if (start + len > buf.length) throw new BencodeError('truncated string')
     return start + len
   }
@@ -50,21 +69,46 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, onKey?: (key: s
     let p = pos + 1
     while (buf[p] !== E) {
       if (buf[p] === undefined) throw new BencodeError('truncated list')
-      p = scanValue(buf, p, depth + 1)
+      p = scanValue(buf, p, depth + 1, opts)
     }
     return p + 1
   }
   if (c === D) {
     let p = pos + 1
+    let previous: Uint8Array | null = null
+    // Keys seen so far (start, length pairs), for `unique`: compared in place while few, then in a set.
+    const keys: number[] = []
+    let seen: Set<string> | null = null
     while (buf[p] !== E) {
       if (buf[p] === undefined) throw new BencodeError('truncated dictionary')
       if (!isDigit(buf[p])) throw new BencodeError(`dictionary key is not a string at ${p}`)
-      const [len, kStart] = readLength(buf, p)
+      const [len, kStart] = readLength(buf, p, opts)
       if (kStart + len > buf.length) throw new BencodeError('truncated key')
       const valueStart = kStart + len
       // The decoder assigns keys onto plain objects: `__proto__` would replace the prototype.
       if (len === 9 && Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1') === '__proto__') throw new BencodeError(`forbidden key __proto__ at ${p}`)
-      const valueEnd = scanValue(buf, valueStart, depth + 1)
+      if (opts.sorted) {
+        const key = buf.subarray(kStart, valueStart)
+        if (previous && Buffer.compare(previous, key) >= 0) throw new BencodeError(`dictionary keys out of order at ${p}`)
+        previous = key
+      }
+      if (opts.unique && !opts.sorted) {
+        if (seen === null && keys.length >= 32) {
+          seen = new Set()
+          for (let k = 0; k < keys.length; k += 2) seen.add(latin1(buf, keys[k], keys[k + 1]))
+        }
+        let repeated = false
+        if (seen) {
+          const key = latin1(buf, kStart, len)
+          repeated = seen.has(key)
+          seen.add(key)
+        } else {
+          for (let k = 0; k < keys.length && !repeated; k += 2) repeated = keys[k + 1] === len && sameBytes(buf, keys[k], kStart, len)
+          keys.push(kStart, len)
+        }
+        if (repeated) throw new BencodeError(`repeated dictionary key at ${p}`)
+      }
+      const valueEnd = scanValue(buf, valueStart, depth + 1, opts)
       if (onKey) onKey(Buffer.from(buf.subarray(kStart, valueStart)).toString('latin1'), valueStart, valueEnd)
       p = valueEnd
     }
@@ -76,7 +120,7 @@ function scanValue (buf: Uint8Array, pos: number, depth: number, onKey?: (key: s
 // Decodes the one value at the start of `buf` and says where it ends (BEP 9 data
 // messages carry raw bytes after a dictionary).
 export function decodePrefix (buf: Uint8Array): { value: unknown, end: number } {
-  const end = scanValue(buf, 0, 0)
+  const end = scanValue(buf, 0, 0, {})
   return { value: bencode.decode(buf, 0, end), end }
 }
 
@@ -87,9 +131,9 @@ export function dictEntries (buf: Uint8Array, start: number): { key: Buffer, sta
   const out: { key: Buffer, start: number, end: number }[] = []
   let p = start + 1
   while (buf[p] !== E) {
-    const [len, kStart] = readLength(buf, p)
+    const [len, kStart] = readLength(buf, p, { lenient: true })
     const vStart = kStart + len
-    const vEnd = scanValue(buf, vStart, 1)
+    const vEnd = scanValue(buf, vStart, 1, { lenient: true })
     out.push({ key: Buffer.from(buf.subarray(kStart, vStart)), start: vStart, end: vEnd })
     p = vEnd
   }
@@ -100,13 +144,16 @@ export interface Decoded {
   value: unknown
   // Byte spans of the top-level dictionary's values, by key.
   spans: Map<string, [number, number]>
+  // Where the value ends: before any trailing bytes.
+  end: number
 }
 
-export function decodeStrict (buf: Uint8Array): Decoded {
+// `trailing`: ignore bytes after the value (libtorrent ignores them after a .torrent).
+export function decodeStrict (buf: Uint8Array, opts: ScanOptions & { trailing?: boolean } = {}): Decoded {
   const spans = new Map<string, [number, number]>()
-  const end = scanValue(buf, 0, 0, (key, s, e) => spans.set(key, [s, e]))
-  if (end !== buf.length) throw new BencodeError(`trailing data after byte ${end}`)
-  return { value: bencode.decode(buf), spans }
+  const end = scanValue(buf, 0, 0, opts, (key, s, e) => spans.set(key, [s, e]))
+  if (end !== buf.length && !opts.trailing) throw new BencodeError(`trailing data after byte ${end}`)
+  return { value: bencode.decode(buf, 0, end), spans, end }
 }
 
 // Runs a decode, turning a BencodeError into the caller's own error type.
@@ -141,7 +188,7 @@ export function bytes (v: unknown): Buffer | undefined {
 }
 
 export function text (v: unknown): string | undefined {
-  return isBytes(v) ? Buffer.from(v).toString('utf8') : undefined
+  return isBytes(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : undefined
 }
 
 export function int (v: unknown): number | undefined {

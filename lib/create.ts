@@ -16,6 +16,8 @@ export interface CreateOptions {
   announce?: string | string[] | string[][]
   comment?: string
   private?: boolean
+  // BEP 19 web seed URLs (`url-list`).
+  webSeeds?: string[]
 }
 
 // Nothing to make a torrent of (an empty directory): the caller's mistake.
@@ -77,6 +79,7 @@ export async function createTorrent (target: string, opts: CreateOptions = {}): 
   if (tiers.length > 0) torrent.announce = tiers[0][0]
   if (tiers.length > 1 || (tiers[0]?.length ?? 0) > 1) torrent['announce-list'] = tiers
   if (opts.comment) torrent.comment = opts.comment
+  if (opts.webSeeds?.length) torrent['url-list'] = opts.webSeeds
   // `info` and `piece layers` sort last; piece layers has binary keys, so it is spliced in raw.
   const head = encode(torrent)
   const parts = [head.subarray(0, head.length - 1), Buffer.from('4:info'), encode(info)]

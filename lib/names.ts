@@ -1,36 +1,131 @@
-// Torrent file names → path components that cannot leave the output directory.
-// Anything that could escape (`..`, separators, absolute or drive paths, NUL) is refused;
-// characters that only confuse terminals (control, bidi overrides) are replaced by `_`.
-export class UnsafeNameError extends Error { override name = 'UnsafeNameError' }
+// Torrent file names → path components that cannot leave the output directory,
+// cleaned as libtorrent 2.0 cleans them (sanitize_append_path_element), so a torrent
+// lands at the same paths in Pears as in libtorrent-based clients: separators and
+// bidi overrides are dropped, `.`/`..` elements vanish, control characters and invalid
+// UTF-8 become `_`, long elements are cut to 240 bytes keeping their extension, and
+// duplicate paths are renamed `name.1.ext` (case-insensitively, as libtorrent does).
 
-// Control characters and Unicode bidi overrides/isolates that can disguise a name.
-const CONFUSING = /[\u0001-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+// Dropped: separators, and the Unicode marks that reverse the writing direction.
+const DROPPED = new Set([0x2f, 0x5c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e])
+// Also replaced by `_` (Pears' addition): the bidi isolates, which disguise a name as the overrides do.
+const ISOLATES = new Set([0x2066, 0x2067, 0x2068, 0x2069])
+// Characters Windows file systems refuse (libtorrent replaces them there too).
+const WINDOWS_INVALID = new Set([...'?<>"|\b*:'].map((c) => c.charCodeAt(0)))
+const MAX_ELEMENT_BYTES = 240
 
-export function safeComponent (raw: string): string {
-  if (raw.length === 0) throw new UnsafeNameError('empty file name')
-  if (raw.includes('\u0000')) throw new UnsafeNameError(`file name contains NUL: ${JSON.stringify(raw)}`)
-  if (raw === '.' || raw === '..') throw new UnsafeNameError(`file name "${raw}" would escape the output directory`)
-  if (/[/\\]/.test(raw)) throw new UnsafeNameError(`file name contains a path separator: ${JSON.stringify(raw)}`)
-  if (/^[A-Za-z]:/.test(raw)) throw new UnsafeNameError(`file name is a drive path: ${JSON.stringify(raw)}`)
-  return raw.replace(CONFUSING, '_')
-}
-
-// Empty components (from `a//b`-style lists) are dropped, as libtorrent does.
-export function safePath (raw: string[]): string[] {
-  const out = raw.filter((c) => c.length > 0).map(safeComponent)
-  if (out.length === 0) throw new UnsafeNameError('file has an empty path')
-  return out
-}
-
-// Two files with one path, or a file that is also another's directory, would overwrite each other.
-export function checkDistinct (paths: string[][]): void {
-  const files = new Set<string>()
-  const dirs = new Set<string>()
-  for (const p of paths) {
-    const key = p.join('/')
-    if (files.has(key) || dirs.has(key)) throw new UnsafeNameError(`two entries share the path "${key}"`)
-    files.add(key)
-    for (let i = 1; i < p.length; i++) dirs.add(p.slice(0, i).join('/'))
+// One UTF-8 sequence at `i`: its code point (-1 if invalid) and byte length, measured
+// the way libtorrent measures it, so invalid input yields the same number of `_`.
+function codePoint (b: Uint8Array, i: number): [number, number] {
+  const c = b[i]
+  if (c < 0x80) return [c, 1]
+  const len = c < 0xc0 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : c < 0xfc ? 5 : c < 0xfe ? 6 : 0
+  if (len === 0) return [-1, 1]
+  if (len > 4) return [-1, Math.min(len, b.length - i)]
+  if (i + len > b.length) return [-1, b.length - i]
+  let cp = c & (0x7f >> len)
+  for (let k = 1; k < len; k++) {
+    if ((b[i + k] & 0xc0) !== 0x80) return [-1, len]
+    cp = (cp << 6) | (b[i + k] & 0x3f)
   }
-  for (const d of dirs) if (files.has(d)) throw new UnsafeNameError(`"${d}" is both a file and a directory`)
+  const min = len === 2 ? 0x80 : len === 3 ? 0x800 : 0x10000
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return [-1, len]
+  return [cp, len]
+}
+
+// Printable ASCII with no separator, short, not all dots: nothing to clean.
+export function isPlain (raw: Uint8Array, windows = process.platform === 'win32'): boolean {
+  if (raw.length === 0 || raw.length >= MAX_ELEMENT_BYTES || (raw[0] === 0x2e && (raw.length === 1 || (raw.length === 2 && raw[1] === 0x2e)))) return false
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]
+    if (c < 32 || c > 126 || c === 0x2f || c === 0x5c || (windows && (WINDOWS_INVALID.has(c) || i === raw.length - 1))) return false
+  }
+  return true
+}
+
+// One path element, cleaned; '' when nothing is left (the element is then dropped).
+export function sanitizeElement (raw: Uint8Array, windows = process.platform === 'win32'): string {
+  if (raw.length === 1 && raw[0] === 0x2e) return ''
+  if (raw.length === 0) return '_'
+  if (isPlain(raw, windows)) return Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1')
+  const out: number[] = []
+  let dots = 0
+  let cut = false
+  for (let i = 0; i < raw.length;) {
+    const [cp, len] = codePoint(raw, i)
+    const start = i
+    i += len
+    if (cp === 0 || DROPPED.has(cp)) continue
+    if (cp < 32 || ISOLATES.has(cp) || (windows && WINDOWS_INVALID.has(cp))) out.push(0x5f)
+    else for (let k = start; k < i; k++) out.push(raw[k])
+    if (cp === 0x2e) dots++
+    // Past 240 bytes, skip to an extension found in the last 10 bytes of the element, or stop.
+    if (out.length >= MAX_ELEMENT_BYTES && !cut) {
+      let dot = -1
+      for (let j = raw.length - 1; j > Math.max(raw.length - 10, start); j--) {
+        if (raw[j] === 0x2e) { dot = j; break }
+      }
+      if (dot === -1) break
+      cut = true
+      i = dot
+    }
+  }
+  if (out.length === dots && dots <= 2) return ''
+  let s = Buffer.from(out).toString('utf8')
+  if (windows) s = s.replace(/[. ]+$/, '')
+  return s
+}
+
+// A torrent path (its elements as bytes) → the components under the torrent's directory.
+export function sanitizePath (raw: Uint8Array[]): string[] {
+  const out: string[] = []
+  for (const e of raw) {
+    const c = sanitizeElement(e)
+    if (c.length > 0) out.push(c)
+  }
+  return out.length > 0 ? out : ['_']
+}
+
+export interface NamedEntry {
+  path: string[]
+  length: number
+  pad: boolean
+}
+
+// Renames entries whose path (ignoring ASCII case) is taken by an earlier entry or by
+// a directory: `x.txt` → `x.1.txt`, `x.2.txt`, ... Pad files of one size may share a path.
+// Returns the indexes of the renamed entries.
+export function resolveDuplicates (entries: NamedEntry[]): number[] {
+  // ASCII case only, as libtorrent compares.
+  const lower = (s: string): string => /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s
+  const key = (p: string[]): string => lower(p.join('/'))
+  const taken = new Map<string, NamedEntry | null>()
+  for (const e of entries) {
+    let dir = lower(e.path[0])
+    for (let i = 1; i < e.path.length; i++) {
+      taken.set(dir, null)
+      dir += '/' + lower(e.path[i])
+    }
+  }
+  const renamed: number[] = []
+  entries.forEach((e, index) => {
+    const k = key(e.path)
+    if (!taken.has(k)) {
+      taken.set(k, e)
+      return
+    }
+    const other = taken.get(k)
+    if (other && other.pad && e.pad && other.length === e.length) return
+    const last = e.path[e.path.length - 1]
+    const dot = last.lastIndexOf('.')
+    const [base, ext] = dot === -1 ? [last, ''] : [last.slice(0, dot), last.slice(dot)]
+    for (let n = 1; ; n++) {
+      const path = [...e.path.slice(0, -1), `${base}.${n}${ext}`]
+      if (taken.has(key(path))) continue
+      e.path = path
+      taken.set(key(path), e)
+      renamed.push(index)
+      return
+    }
+  })
+  return renamed
 }

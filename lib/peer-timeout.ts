@@ -7,7 +7,7 @@ export class NoPeersError extends Error {
 
 interface Watched {
   readonly done: boolean
-  readonly progress: { peers: number }
+  readonly progress: { peers: number, webSeeds: number }
 }
 
 // Returns the function that stops watching.
@@ -15,7 +15,7 @@ export function watchPeers (t: Watched, timeoutMs: number, warn: (err: Error) =>
   let lastPeerAt = Date.now()
   let warned = false
   const timer = setInterval(() => {
-    if (t.progress.peers > 0 || t.done) {
+    if (t.progress.peers > 0 || t.progress.webSeeds > 0 || t.done) {
       lastPeerAt = Date.now()
       warned = false
       return

@@ -17,6 +17,7 @@ import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from 
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
+import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
@@ -24,6 +25,9 @@ import type { PeerAddress } from './tracker/types.js'
 import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
+import { Throttles, type Limits } from './wire/throttle.js'
+import { WebSeeds } from './webseed/seeds.js'
+import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
 import type { Peer, Block } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
@@ -31,6 +35,7 @@ import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
 import { createServer } from './http/server.js'
 import type { Server } from 'node:http'
+import { completeLayers } from './metadata/layers.js'
 import { watchPeers } from './peer-timeout.js'
 
 // Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
@@ -39,7 +44,7 @@ import { watchPeers } from './peer-timeout.js'
 const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
-export interface TorrentOptions {
+export interface TorrentOptions extends Limits {
   // Output directory (default: the current directory).
   dir?: string
   // Peers to dial besides those the trackers return: 'host:port' or { host, port }.
@@ -69,9 +74,15 @@ export interface TorrentOptions {
   dht?: Dht
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
+  // Fetch from the torrent's web seeds (BEP 19; default true).
+  webSeeds?: boolean
+  // How long peers may take to send a v2 torrent's missing piece layers (default 60 s).
+  layersTimeoutMs?: number
   // Milliseconds without any peer before a torrent that still needs pieces fails with
   // NoPeersError ('error' event; a warning first, at half the time). Default: wait forever.
   peerTimeout?: number
+  // MSE/PE protocol encryption: 'prefer' (default), 'require' or 'off'.
+  encryption?: Encryption
   // Used by tests to see failures quickly.
   requestTimeoutMs?: number
   trackerTimeoutMs?: number
@@ -86,6 +97,7 @@ export interface Progress {
   downloaded: number
   uploaded: number
   peers: number
+  webSeeds: number
   known: number
   rate: number
   // Open read streams.
@@ -138,7 +150,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
   private readonly opts: TorrentOptions & { peers: PeerAddress[] }
   private readonly store: FileStore
-  private readonly picker: Picker<Peer>
+  private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
   private readonly sink: PieceSink
@@ -147,6 +159,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly scheduler: Scheduler
   private readonly uploader: Uploader
   private readonly choker: Choker
+  private readonly throttles: Throttles
+  private readonly webSeeds: WebSeeds
+  // Peers and web seeds.
+  private readonly sources: Iterable<Source>
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
@@ -168,6 +184,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
+    this.throttles = new Throttles(opts)
     const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
     const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
     const memory = opts.storage === 'memory'
@@ -202,10 +219,23 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       metadataSize: () => meta.raw.length,
       onBlock: (peer, block, done) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
-      requestTimeoutMs: opts.requestTimeoutMs
+      requestTimeoutMs: opts.requestTimeoutMs,
+      throttle: this.throttles.download,
+      encryption: opts.encryption
     })
-    this.scheduler = new Scheduler(this.picker, this.swarm.peers, { floor, cap })
-    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why) })
+    this.webSeeds = new WebSeeds({
+      urls: opts.webSeeds === false ? [] : meta.webSeeds,
+      layout,
+      files: meta.files,
+      throttle: this.throttles.download,
+      onBlock: (source, block, done) => this.onBlock(source, block, done),
+      attach: (source) => this.scheduler.attach(source),
+      warn: (err) => this.emit('warning', err),
+      stallMs: opts.requestTimeoutMs
+    })
+    this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
+    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
+    this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => {
       peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
@@ -230,8 +260,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
-  static async open (meta: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
-    const opts = { ...options, peers: toPeerAddresses(options.peers) }
+  static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
+    const given = toPeerAddresses(options.peers)
+    // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
+    const dht = options.dht
+    const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+    const opts = { ...options, peers: [...given, ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
     const store = new FileStore(opts.dir ?? '.', layout, meta.files)
     const fresh = opts.verify === false || opts.storage === 'memory'
@@ -251,7 +285,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   get progress (): Progress {
-    let rate = 0
+    let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
     for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
     return {
@@ -261,6 +295,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       downloaded: this.downloaded,
       uploaded,
       peers: this.swarm.peers.size,
+      webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
       rate,
       streams: this.deadlines.streams()
@@ -314,6 +349,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return createServer(this)
   }
 
+  // Changes the rate limits while running (bytes per second, 0: none).
+  setLimits (limits: Limits): void {
+    this.throttles.set(limits)
+  }
+
   addPeers (peers: PeerInput[]): void {
     this.swarm.add(toPeerAddresses(peers))
   }
@@ -325,6 +365,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.choker.destroy()
     this.scheduler.destroy()
     this.pex?.destroy()
+    this.webSeeds.destroy()
     this.stopDht?.()
     this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
@@ -365,6 +406,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.add(this.opts.peers)
     if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))
     if (this.picker.done) this.finish()
+    else this.webSeeds.start()
     this.emit('ready')
   }
 
@@ -372,7 +414,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return Math.max(0, this.meta.length - this.have.count * this.meta.pieceLength)
   }
 
-  private onBlock (peer: Peer, block: Block, done: () => void): void {
+  private onBlock (peer: Source, block: Block, done: () => void): void {
     if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) return done()
     this.downloaded += block.data.length
     if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
@@ -410,6 +452,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private onInvalid (index: number, from: Set<string>): void {
     this.picker.reset(index)
     for (const p of this.swarm.peers) if (from.has(p.address)) this.swarm.offend(p, 5, `piece ${index} failed its hash check`)
+    this.webSeeds.blame(from, index)
     this.emit('warning', new Error(`piece ${index} failed its hash check; fetching it again`))
     this.scheduler.fillAll()
   }
@@ -449,7 +492,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private cancel (pieces: number[]): void {
     for (const index of pieces) {
       this.assembler.clear(index)
-      for (const p of this.swarm.peers) {
+      for (const p of this.sources) {
         for (let b = 0; b < this.layout.blockCount(index); b++) {
           if (p.hasRequested(index, b * BLOCK_SIZE)) p.cancel({ index, begin: b * BLOCK_SIZE, length: this.layout.blockSize(index, b) })
         }
@@ -462,6 +505,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.finished = true
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
+    this.webSeeds.destroy()
     this.emit('done')
   }
 

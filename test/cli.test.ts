@@ -9,10 +9,10 @@ import { writeFile } from 'node:fs/promises'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
 
+// Refused by libtorrent too. The other fixtures load, at cleaned paths (test/names.test.ts).
 const hostile = [
-  'truncated', 'not-bencode', 'wrong-pieces-length', 'pieces-count-mismatch', 'dotdot-name', 'dotdot-path',
-  'absolute-path', 'backslash-path', 'drive-letter', 'nul-name', 'zero-piece-length', 'negative-length',
-  'missing-info', 'trailing-garbage', 'non-canonical-int', 'empty-files'
+  'truncated', 'not-bencode', 'wrong-pieces-length', 'pieces-count-mismatch', 'dotdot-name',
+  'zero-piece-length', 'negative-length', 'missing-info', 'empty-files'
 ]
 
 t.test('malformed and hostile torrents are refused with exit 3 and nothing written', async (t) => {

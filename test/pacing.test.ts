@@ -44,7 +44,9 @@ t.test('stealing: from silent, trickling and snubbed holders, never between heal
   t.ok(worthStealing(fast, pace({ rate: 4 * MB, rtt: 80, outstanding: 100 }), 2000, 10, false), 'a block long overdue is taken over')
   t.notOk(worthStealing(fast, pace({ rate: 4 * MB, rtt: 80, outstanding: 100 }), 300, 10, false), '... one a little late is not')
   t.notOk(worthStealing(pace({ snubbed: true, rate: MB }), silent, 5000, 0, true), 'a snubbed peer steals nothing')
-  t.notOk(worthStealing(pace({}), silent, 5000, 0, true), 'nor a peer that never delivered')
+  t.ok(worthStealing(pace({}), silent, 5000, 0, true), 'a new peer takes over from one silent for seconds')
+  t.notOk(worthStealing(pace({}), silent, 500, 0, true), '... not from one just asked')
+  t.notOk(worthStealing(pace({}), deep, 5000, 100, true), 'a new peer never races one that delivers')
 })
 
 t.test('the budget follows the bandwidth-delay product, from the floor to the cap', async (t) => {

@@ -33,8 +33,9 @@ async function bad (t: Test, kinds: BadKind[]): Promise<BadSeeder[]> {
   return peers
 }
 
-// Opens the torrent with only the bad peers, waits until each was asked for blocks, then
-// lets the honest seeder in.
+// Opens the torrent with only the bad peers, waits until they were asked for blocks (a
+// download asks each; a stream-only torrent fetches only the reader's window, which the
+// first to unchoke takes whole), then lets the honest seeder in.
 async function openBehindBadPeers (t: Test, peers: BadSeeder[], storage: 'memory' | 'disk'): Promise<Torrent> {
   const torrent = await Torrent.open(made.meta, {
     dir: path.join(root, `out-${Math.random().toString(36).slice(2)}`),
@@ -44,11 +45,14 @@ async function openBehindBadPeers (t: Test, peers: BadSeeder[], storage: 'memory
   })
   t.teardown(() => torrent.destroy())
   const stream = torrent.createReadStream()
-  for (let i = 0; i < 100 && peers.some((p) => p.requests === 0); i++) await sleep(50)
-  t.ok(peers.every((p) => p.requests > 0), 'every bad peer was asked for blocks first')
-  torrent.addPeers([{ host: '127.0.0.1', port: honest.port }])
   const chunks: Buffer[] = []
-  for await (const c of stream) chunks.push(c as Buffer)
+  // Reading starts now: a stream-only torrent fetches only what a reader waits for.
+  const read = (async () => { for await (const c of stream) chunks.push(c as Buffer) })()
+  const asked = (): boolean => storage === 'disk' ? peers.every((p) => p.requests > 0) : peers.every((p) => p.connections > 0) && peers.some((p) => p.requests > 0)
+  for (let i = 0; i < 100 && !asked(); i++) await sleep(50)
+  t.ok(asked(), storage === 'disk' ? 'every bad peer was asked for blocks first' : 'bad peers hold the head of the stream')
+  torrent.addPeers([{ host: '127.0.0.1', port: honest.port }])
+  await read
   t.equal(sha(Buffer.concat(chunks)), sha(source), 'every byte, in order')
   return torrent
 }

@@ -18,7 +18,8 @@ export async function create (target: string, values: Values): Promise<void> {
       announce: values.announce,
       version: values.v2 ? 2 : values.hybrid ? 'hybrid' : 1,
       pieceLength: values['piece-length'] === undefined ? undefined : values['piece-length'] * 1024,
-      private: values.private
+      private: values.private,
+      webSeeds: values['web-seed']
     })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code

@@ -14,9 +14,7 @@ import { checkOutputDir, refuseTerminal } from './preflight.js'
 import { peerTimeoutMs, progressMode, seedOptions, torrentOptions, withDht } from './session.js'
 import { supervise } from './supervise.js'
 import { selectedBytes, selection } from './selection.js'
-import { formatBytes, type ProgressMode } from './progress.js'
-import type { Metainfo } from '../metainfo.js'
-import type { PeerAddress } from '../tracker/types.js'
+import { formatBytes } from './progress.js'
 
 export async function download (source: string, values: Values): Promise<void> {
   if (values.list && !isMagnet(source)) return list(await loadTorrent(source), values.json === true)
@@ -31,7 +29,9 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
   const { toFiles, streaming } = mode
   const progress = progressMode(values)
   const dir = toFiles ? values.output as string : '.'
-  const { meta, peers, files } = await loadSource(source, values, progress, toFiles ? dir : undefined, dht)
+  const { meta, peers, files } = isMagnet(source)
+    ? await fetchMagnet(source, values, progress, toFiles ? dir : undefined, dht)
+    : { meta: await loadTorrent(source), peers: [], files: undefined }
   if (values.list) return list(meta, values.json === true)
   const sel = selection(meta, values.file, values.range)
   // A stream is one reader in order through a memory window: one range of the torrent.
@@ -61,10 +61,4 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
     }
   })
   if (where !== undefined && isMagnet(source)) await forgetMagnet(where, meta)
-}
-
-// A .torrent (path, URL or `-`) or a magnet link (metadata from peers, kept in DIR/.pears
-// while unfinished when `dir` is given).
-export async function loadSource (source: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
-  return isMagnet(source) ? fetchMagnet(source, values, progress, dir, dht) : { meta: await loadTorrent(source), peers: [] }
 }

@@ -2,6 +2,8 @@
 // mapping of filesystem failures (the user's environment, not our bug) onto it.
 import { StorageError } from '../storage/files.js'
 import { NoPeersError } from '../peer-timeout.js'
+import { MetainfoError } from '../metainfo.js'
+import { MetadataTimeoutError } from '../metadata/resolve.js'
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -30,5 +32,8 @@ function storageError (err: unknown): UserError | null {
 export function userErrorOf (err: unknown): UserError | null {
   if (err instanceof UserError) return err
   if (err instanceof NoPeersError) return new UserError(err.message, EXIT.noPeers)
+  // Torrent.open fetching a v2 torrent's missing piece layers fails with these.
+  if (err instanceof MetadataTimeoutError) return new UserError(err.message, EXIT.noPeers)
+  if (err instanceof MetainfoError) return new UserError(err.message, EXIT.badTorrent)
   return storageError(err)
 }

@@ -16,6 +16,8 @@ export function formatRows (rows: FileRow[], indent = ''): string {
 }
 
 export function list (meta: Metainfo, json: boolean): void {
+  for (const w of meta.warnings) process.stderr.write(`warning: ${w}\n`)
   const rows = fileRows(meta)
   process.stdout.write(json ? JSON.stringify(rows) + '\n' : formatRows(rows))
+  if (!json) for (const url of meta.webSeeds) process.stdout.write(`webseed\t${url}\n`)
 }

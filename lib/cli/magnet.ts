@@ -42,6 +42,7 @@ export async function fetchMagnet (link: string, values: Values, progress: Progr
     resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...(values.peer ?? [])] }, {
       timeoutMs: peerTimeoutMs(values),
       maxMetadataSize: (values['max-metadata'] ?? 8) * 1024 * 1024,
+      encryption: values.encryption,
       discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined,
       onWarning: progress === 'line' ? (err) => process.stderr.write(`warning: ${err.message}\n`) : undefined
     })

@@ -3,6 +3,8 @@
 // rest; every value is checked here, before any command starts.
 // Adding an option: one line in OPTIONS (and read `values.name` where it is used).
 import { parsePeerAddress, type PeerAddress } from '../peer-address.js'
+import { parseRate } from './rate.js'
+import type { Encryption } from '../wire/mse.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
 // swarm: connecting to peers (download, seed, ...); seeding: when seeding stops;
@@ -18,7 +20,7 @@ export const OPTIONS = {
   stdout: { in: ['download', 'demo'], help: 'stream the content to stdout in order (with -o DIR, do both)' },
   file: { arg: 'N|NAME', multiple: true, in: 'download', parse: text, help: 'only this file (index from --list, or path); repeatable, or a comma list' },
   range: { arg: 'START-END', in: 'download', parse: text, help: 'only these bytes (inclusive) of the file or torrent' },
-  list: { in: 'download', help: 'print the files (index, size, path) and exit' },
+  list: { in: 'download', help: 'print the files (index, size, path), then its web seeds, and exit' },
   progress: { in: 'download', help: 'show the live progress line even while streaming to stdout' },
   quiet: { short: 'q', in: ['progress', 'create'], help: 'no progress output' },
   json: { in: ['progress', 'info'], help: 'machine-readable output (NDJSON progress lines on stderr)' },
@@ -31,12 +33,17 @@ export const OPTIONS = {
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
+  encryption: { arg: 'MODE', in: 'swarm', parse: encryption, help: 'MSE/PE protocol encryption: prefer (default), require or off' },
+  'no-webseeds': { in: 'download', help: 'do not download from the torrent\'s web seeds (BEP 19)' },
+  'download-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s for the whole process (K, M, G: powers of 1024; e.g. 8M)' },
+  'upload-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s uploaded, the same way' },
   seed: { in: 'download', help: 'keep seeding after the download (until Ctrl-C)' },
   'seed-ratio': { arg: 'R', in: 'seeding', parse: nonNegative, help: '... until R times the torrent\'s size is uploaded' },
   'seed-time': { arg: 'S', in: 'seeding', parse: positive, help: '... for S seconds' },
   'http-port': { arg: 'N', in: 'serve', parse: port, help: 'HTTP port (default 8888; 0 picks one); --port stays the peer port' },
   host: { arg: 'ADDR', in: 'serve', parse: text, help: 'address the HTTP server binds (default 127.0.0.1)' },
   announce: { arg: 'URL', multiple: true, in: 'create', parse: trackerUrl, help: 'tracker URL (repeatable: one tier each)' },
+  'web-seed': { arg: 'URL', multiple: true, in: 'create', parse: webSeedUrl, help: 'web seed URL (BEP 19; repeatable)' },
   'piece-length': { arg: 'KiB', in: 'create', parse: pieceKiB, help: 'piece length, a power of two of at least 16 (default: about 1500 pieces)' },
   private: { in: 'create', help: 'private torrent (BEP 27: no DHT, no peer exchange)' },
   v2: { in: 'create', help: 'a BitTorrent v2 torrent (BEP 52)' },
@@ -62,6 +69,11 @@ export class OptionError extends Error {}
 // Validators: each turns the raw text into the value or throws a one-line OptionError.
 function text (raw: string): string {
   return raw
+}
+
+function encryption (raw: string, flag: string): Encryption {
+  if (raw === 'prefer' || raw === 'require' || raw === 'off') return raw
+  throw new OptionError(`${flag} is prefer, require or off, got "${raw}"`)
 }
 
 function number (raw: string, flag: string, what: string, ok: (n: number) => boolean): number {
@@ -101,9 +113,23 @@ function hostPortText (raw: string, flag: string): string {
   return raw
 }
 
-function trackerUrl (raw: string, flag: string): string {
+function checkedUrl (raw: string, flag: string, protocols: string[], what: string): string {
   let url: URL | null = null
   try { url = new URL(raw) } catch {}
-  if (!url || !['http:', 'https:', 'udp:'].includes(url.protocol) || !url.host) throw new OptionError(`${flag} needs an http://, https:// or udp:// tracker URL, got "${raw}"`)
+  if (!url || !protocols.includes(url.protocol) || !url.host) throw new OptionError(`${flag} needs ${what}, got "${raw}"`)
   return raw
+}
+
+function trackerUrl (raw: string, flag: string): string {
+  return checkedUrl(raw, flag, ['http:', 'https:', 'udp:'], 'an http://, https:// or udp:// tracker URL')
+}
+
+function webSeedUrl (raw: string, flag: string): string {
+  return checkedUrl(raw, flag, ['http:', 'https:'], 'an http:// or https:// URL')
+}
+
+function rate (raw: string, flag: string): number {
+  const n = parseRate(raw)
+  if (n === null) throw new OptionError(`${flag} needs bytes per second such as 500K or 8M, got "${raw}"`)
+  return n
 }

@@ -77,7 +77,7 @@ export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream,
     let seeds = 0
     for (const peer of peers) if (peer.bitfield.complete) seeds++
     const seeding = t.done && t.have.count === p.pieces && (seeder || !final)
-    return fit(statusLine({ name: t.meta.name, ...bytes(), down: rate.down, up: rate.up, uploaded: p.uploaded, peers: p.peers, seeds, streams: p.streams.length, seeding }), out.columns ?? 80)
+    return fit(statusLine({ name: t.meta.name, ...bytes(), down: rate.down, up: rate.up, uploaded: p.uploaded, peers: p.peers, seeds, webSeeds: p.webSeeds, streams: p.streams.length, seeding }), out.columns ?? 80)
   }
   const draw = (): void => {
     if (live) out.write(`\r\x1b[K${line(false)}`)

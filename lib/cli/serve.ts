@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { Torrent } from '../torrent.js'
 import { servedFiles } from '../http/listing.js'
-import { loadSource } from './download.js'
+import { isMagnet } from '../magnet.js'
+import { loadTorrent } from './load.js'
+import { fetchMagnet } from './magnet.js'
 import { EXIT, UserError } from './exit.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
@@ -19,7 +21,9 @@ export async function serve (source: string, values: Values): Promise<void> {
   const progress = progressMode(values)
   if (values.output !== undefined) await checkOutputDir(values.output)
   await withDht(values, async (dht) => {
-    const { meta, peers } = await loadSource(source, values, progress, values.output, dht)
+    const { meta, peers } = isMagnet(source)
+      ? await fetchMagnet(source, values, progress, values.output, dht)
+      : { meta: await loadTorrent(source), peers: [] }
     const options = torrentOptions(values)
     const t = await Torrent.open(meta, {
       ...options,
@@ -35,7 +39,7 @@ export async function serve (source: string, values: Values): Promise<void> {
       await listen(server, values['http-port'] ?? DEFAULT_HTTP_PORT, host).catch(async (err) => { await t.destroy(); throw err })
       announce(t, progress, `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`)
       // Runs until interrupted, or until the swarm or the storage fails.
-      await supervise(t, { progress, interruptIsDone: true }, () => new Promise<void>(() => {}))
+      await supervise(t, { progress, dir: values.output, interruptIsDone: true }, () => new Promise<void>(() => {}))
     } finally {
       server.closeAllConnections()
       server.close()

@@ -9,9 +9,14 @@ import type { ProgressMode } from './progress.js'
 export function torrentOptions (values: Values): TorrentOptions {
   return {
     pex: !values['no-pex'],
+    encryption: values.encryption,
     peers: values.peer ?? [],
     port: values.port ?? 0,
-    maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES
+    maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES,
+    downloadLimit: values['download-limit'],
+    uploadLimit: values['upload-limit'],
+    webSeeds: !values['no-webseeds'],
+    layersTimeoutMs: peerTimeoutMs(values)
   }
 }
 

@@ -1,5 +1,5 @@
 // The live status line, as aria2c shows it: bytes done / total, percent, down and up
-// rates, ETA, peers (and seeds, and open streams), then the name last so that cutting the line to the
+// rates, ETA, peers (and seeds), then the name last so that cutting the line to the
 // terminal's width cuts the name. Pure: numbers in, one row out.
 export interface Status {
   name: string
@@ -10,6 +10,7 @@ export interface Status {
   uploaded: number
   peers: number
   seeds: number
+  webSeeds: number
   // Open read streams (pears serve's HTTP responses).
   streams: number
   seeding: boolean
@@ -35,7 +36,7 @@ export function duration (secs: number): string {
 }
 
 export function statusLine (s: Status): string {
-  const peers = `${plural(s.peers, 'peer')}${s.seeds > 0 ? ` (${plural(s.seeds, 'seed')})` : ''}${s.streams > 0 ? `, ${plural(s.streams, 'stream')}` : ''}`
+  const peers = `${plural(s.peers, 'peer')}${s.seeds > 0 ? ` (${plural(s.seeds, 'seed')})` : ''}${s.webSeeds > 0 ? ` ${plural(s.webSeeds, 'web seed')}` : ''}${s.streams > 0 ? ` ${plural(s.streams, 'stream')}` : ''}`
   if (s.seeding) {
     const ratio = s.total > 0 ? (s.uploaded / s.total).toFixed(2) : '0.00'
     return `seeding ${formatBytes(s.total)} UL ${formatBytes(s.up)}/s ratio ${ratio} ${peers} ${s.name}`

@@ -20,6 +20,7 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr, opts)
   t.on('warning', (err) => r.warn(err.message))
+  for (const w of t.meta.warnings) r.warn(w)
   let stop = (): void => {}
   let interrupted = (): void => {}
   const stopped = new Promise<void>((resolve) => { interrupted = resolve })

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events'
 import { Swarm } from '../swarm/swarm.js'
 import { METADATA_PIECE } from '../wire/extended.js'
 import type { Peer } from '../wire/peer.js'
+import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../tracker/types.js'
 
 export interface FetchOptions {
@@ -19,6 +20,7 @@ export interface FetchOptions {
   peerId: Buffer
   maxSize?: number
   pieceTimeoutMs?: number
+  encryption?: Encryption
 }
 
 interface Events {
@@ -42,7 +44,7 @@ export class MetadataFetcher extends EventEmitter<Events> {
   constructor (private readonly opts: FetchOptions) {
     super()
     this.result = new Promise((resolve) => { this.resolve = resolve })
-    this.swarm = new Swarm({ infoHash: opts.infoHash, peerId: opts.peerId, pieceCount: null, v2: opts.v2Only === true, onBlock: (_p, _b, done) => done() })
+    this.swarm = new Swarm({ infoHash: opts.infoHash, peerId: opts.peerId, pieceCount: null, v2: opts.v2Only === true, encryption: opts.encryption, onBlock: (_p, _b, done) => done() })
     this.swarm.on('peer', (peer) => this.attach(peer))
     this.timer = setInterval(() => this.expire(), 1000)
     this.timer.unref()

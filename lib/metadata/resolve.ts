@@ -3,39 +3,31 @@
 // on to the download.
 import { parseInfo, type Metainfo } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
-import { Announcer } from '../tracker/announcer.js'
 import type { PeerAddress } from '../tracker/types.js'
 import type { Magnet } from '../magnet.js'
 import { MetadataFetcher } from './fetcher.js'
-import { fetchLayers } from './layers.js'
+import { fetchLayers, MetadataTimeoutError } from './layers.js'
+import { discoverPeers, type DiscoverOptions } from './discover.js'
+import type { Encryption } from '../wire/mse.js'
 
 export interface ResolveOptions {
   maxMetadataSize?: number
   timeoutMs?: number
   trackerTimeoutMs?: number
-  // Extra peer sources (the DHT), called with each batch of peers.
-  discover?: (infoHash: Buffer, onPeers: (peers: PeerAddress[]) => void) => () => void
+  discover?: DiscoverOptions['discover']
   onWarning?: (err: Error) => void
+  encryption?: Encryption
 }
 
-export class MetadataTimeoutError extends Error { override name = 'MetadataTimeoutError' }
+export { MetadataTimeoutError }
 
 export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
   const peerId = newPeerId()
   const v2Only = magnet.infoHashV2 !== undefined && magnet.infoHash.equals(magnet.infoHashV2.subarray(0, 20))
-  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize })
+  const fetcher = new MetadataFetcher({ infoHash: magnet.infoHash, infoHashV2: magnet.infoHashV2, v2Only, peerId, maxSize: opts.maxMetadataSize, encryption: opts.encryption })
   if (opts.onWarning) fetcher.on('warning', opts.onWarning)
   const tiers = magnet.trackers.map((t) => [t])
-  // Listening gives trackers a real port to list, and lets peers that hear of us connect.
-  const port = await fetcher.swarm.listen(0)
-  const announcer = tiers.length > 0
-    ? new Announcer({ tiers, infoHash: magnet.infoHash, peerId, port, timeoutMs: opts.trackerTimeoutMs, stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }) })
-    : null
-  announcer?.on('peers', (peers) => fetcher.add(peers))
-  if (opts.onWarning) announcer?.on('warning', opts.onWarning)
-  announcer?.start()
-  const stopDiscovery = opts.discover?.(magnet.infoHash, (peers) => fetcher.add(peers))
-  fetcher.add(magnet.peers)
+  const stop = await discoverPeers(fetcher.swarm, { tiers, infoHash: magnet.infoHash, peerId, peers: magnet.peers, trackerTimeoutMs: opts.trackerTimeoutMs, discover: opts.discover, onWarning: opts.onWarning })
   let timer: NodeJS.Timeout | undefined
   try {
     const raw = await Promise.race([
@@ -48,10 +40,9 @@ export async function resolveMagnet (magnet: Magnet, opts: ResolveOptions = {}):
     // v2-only: files longer than a piece are verified against piece layers, which live
     // outside the info dictionary and come from peers (BEP 52 hash requests).
     const pieceLayers = info.version === 2 ? await fetchLayers(fetcher.swarm, info, opts.timeoutMs ?? 120_000) : undefined
-    return { meta: { ...info, pieceLayers, announce: tiers }, peers: fetcher.swarm.addresses(), files: magnet.select }
+    return { meta: { ...info, pieceLayers, announce: tiers, webSeeds: [] }, peers: fetcher.swarm.addresses(), files: magnet.select }
   } finally {
     clearTimeout(timer)
-    stopDiscovery?.()
-    await Promise.all([announcer?.stop(), fetcher.destroy()])
+    await Promise.all([stop(), fetcher.destroy()])
   }
 }

@@ -31,7 +31,8 @@ export class FileStore {
   filePath (i: number): string {
     const p = path.join(this.root, ...this.files[i].path)
     const rel = path.relative(this.root, p)
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new StorageError(`refusing to write outside ${this.root}: ${p}`)
+    // `..up` is a name; `..` and `../x` leave the directory.
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new StorageError(`refusing to write outside ${this.root}: ${p}`)
     return p
   }
 

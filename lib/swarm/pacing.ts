@@ -67,9 +67,11 @@ export function expectedMs (p: Pace, queued = p.outstanding): number {
 export function worthStealing (thief: Pace, holder: Pace, ageMs: number, ahead: number, urgent: boolean): boolean {
   if (thief.snubbed) return false
   if (holder.snubbed) return true
+  // A holder that never delivered loses a block after a grace, even to a peer as new:
+  // when the holder took every free block, the newcomer has no other way to start.
+  if (holder.rate <= 0) return ageMs >= UNMEASURED_GRACE_MS
   const thiefMs = expectedMs(thief, thief.outstanding + 1)
   if (thiefMs === Infinity) return false
-  if (holder.rate <= 0) return ageMs >= UNMEASURED_GRACE_MS
   const dueMs = expectedMs(holder, ahead + 1)
   if (ageMs - dueMs > Math.max(LATE_MIN_MS, dueMs)) return true
   const leftMs = dueMs - ageMs

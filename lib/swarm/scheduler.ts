@@ -4,7 +4,7 @@
 // reject, timeout, disconnect) go back to the picker. A tick checks for snubbed peers,
 // sizes the swarm's in-flight budget and lets idle peers take over slow peers' blocks.
 import type { Picker, PickOptions } from './picker.js'
-import type { Peer } from '../wire/peer.js'
+import type { Source as Peer } from './source.js'
 import { Bitfield } from '../bitfield.js'
 import { swarmBudget, worthStealing } from './pacing.js'
 
@@ -20,7 +20,7 @@ export interface Budget {
 export class Scheduler {
   private readonly timer: NodeJS.Timeout
 
-  constructor (private readonly picker: Picker<Peer>, private readonly peers: Set<Peer>, private readonly budget: Budget) {
+  constructor (private readonly picker: Picker<Peer>, private readonly peers: Iterable<Peer>, private readonly budget: Budget) {
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
   }
@@ -70,8 +70,8 @@ export class Scheduler {
     // Top up in batches: on loopback each socket write costs the receiver's work too.
     if (n <= 0 || (peer.outstanding > 0 && n < Math.min(REFILL_BATCH, window / 4))) return
     const opts: PickOptions<Peer> = { allowed: peer.peerChoking || peer.refused.size > 0 ? askable(peer) : undefined, queued: peer.outstanding }
-    // Only a peer that delivers may take blocks over from others.
-    if (!peer.snubbed && peer.rate > 0) {
+    // A snubbed peer takes nothing over from others (pacing.ts judges the rest).
+    if (!peer.snubbed) {
       const now = Date.now()
       opts.steal = (holder, askedAt, ahead, urgent) => worthStealing(peer, holder, now - askedAt, ahead, urgent)
     }

@@ -5,8 +5,11 @@ import net from 'node:net'
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
 import { adaptiveReads, MAX_READ, ReadPool } from '../wire/reads.js'
-import { Peer, type Block } from '../wire/peer.js'
+import { Peer, type Block, type Conn } from '../wire/peer.js'
+import { secure } from '../wire/crypto.js'
+import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../tracker/types.js'
+import type { Throttle } from '../wire/throttle.js'
 
 export interface SwarmOptions {
   infoHash: Buffer
@@ -23,6 +26,10 @@ export interface SwarmOptions {
   requestTimeoutMs?: number
   // Offence points before a ban (a failed piece counts 5, an unrequested block 1).
   banThreshold?: number
+  // The download limit's bucket, shared by every peer.
+  throttle?: Throttle
+  // MSE/PE: 'prefer' (default) dials encrypted and accepts both, 'require', or 'off'.
+  encryption?: Encryption
 }
 
 interface SwarmEvents {
@@ -31,7 +38,9 @@ interface SwarmEvents {
   banned: [string, string]
 }
 
-interface Known { host: string; port: number; failures: number; nextTry: number; connected: boolean }
+// `plain`: an encrypted dial got a connection but no handshake, so the next dial (at
+// once) is a plain one, as libtorrent does under its 'enabled' policy.
+interface Known { host: string; port: number; failures: number; nextTry: number; connected: boolean; plain?: boolean }
 
 const RETRY_BASE_MS = 5000
 // Socket read buffers of all dialed peers together: one fast peer gets the largest reads.
@@ -135,13 +144,18 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share, this.reads) })
     socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
     socket.once('connect', () => socket.setTimeout(0))
-    const peer = this.attach(socket, addrKey(k.host, k.port), true)
+    const encryption = k.plain ? 'off' : this.encryption
+    const peer = this.attach(socket, secure(socket, { encryption, dialed: true, infoHashes: [this.opts.infoHash] }), addrKey(k.host, k.port), true)
     this.connecting.add(peer)
+    let reached = false
+    socket.once('connect', () => { reached = true })
     peer.once('handshake', () => { k.failures = 0 })
     peer.once('close', () => {
       k.connected = false
-      if (!peer.handshaken) k.failures++
-      k.nextTry = Date.now() + RETRY_BASE_MS * 2 ** Math.min(k.failures, 6)
+      const retryPlain = !peer.handshaken && reached && encryption === 'prefer'
+      if (retryPlain) k.plain = true
+      else if (!peer.handshaken) k.failures++
+      k.nextTry = retryPlain ? 0 : Date.now() + RETRY_BASE_MS * 2 ** Math.min(k.failures, 6)
       setImmediate(() => this.dialMore())
     })
   }
@@ -151,13 +165,18 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       socket.destroy()
       return
     }
-    this.attach(socket, addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0), false)
+    const infoHashes = this.opts.altInfoHash ? [this.opts.infoHash, this.opts.altInfoHash] : [this.opts.infoHash]
+    this.attach(socket, secure(socket, { encryption: this.encryption, dialed: false, infoHashes }), addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0), false)
   }
 
-  private attach (socket: net.Socket, address: string, dialed: boolean): Peer {
+  private get encryption (): Encryption {
+    return this.opts.encryption ?? 'prefer'
+  }
+
+  private attach (socket: net.Socket, conn: Conn, address: string, dialed: boolean): Peer {
     socket.setNoDelay(true)
     const peer = new Peer({
-      socket,
+      socket: conn,
       address,
       dialed,
       infoHash: this.opts.infoHash,
@@ -170,7 +189,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       onBlock: this.opts.onBlock,
       // Chunks of dialed sockets come from the pool (it ignores any other).
       recycle: (chunk) => this.reads.put(chunk),
-      requestTimeoutMs: this.opts.requestTimeoutMs
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      throttle: this.opts.throttle
     })
     // We dial: handshake once connected. They dial: answer their handshake with its hash.
     if (dialed) socket.once('connect', () => peer.sendHandshake())

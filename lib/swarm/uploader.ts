@@ -1,11 +1,13 @@
 // Serves peers' requests from verified data on disk. Each peer has a bounded queue,
 // served one block at a time with the socket's backpressure; requests for pieces we
-// lack, out of range or over the size limit, and queue floods are offences.
+// lack, out of range or over the size limit, and queue floods are offences. The upload
+// limit paces the blocks of all peers together.
 import type { Bitfield } from '../bitfield.js'
 import type { Layout } from '../storage/layout.js'
 import type { FileStore } from '../storage/files.js'
 import type { BlockRef } from '../wire/messages.js'
 import type { Peer } from '../wire/peer.js'
+import type { Throttle } from '../wire/throttle.js'
 
 export const MAX_QUEUE = 500
 
@@ -14,6 +16,8 @@ export interface UploaderOptions {
   store: FileStore
   have: Bitfield
   offend: (peer: Peer, points: number, reason: string) => void
+  // The upload limit's bucket, shared by every peer.
+  throttle?: Throttle
 }
 
 export class Uploader {
@@ -56,8 +60,9 @@ export class Uploader {
     this.busy.add(peer)
     try {
       for (let r = q.shift(); r && !peer.destroyed; r = q.shift()) {
+        await this.opts.throttle?.spend(r.length)
         const data = await this.opts.store.read(this.opts.layout.pieceOffset(r.index) + r.begin, r.length)
-        if (!data || peer.amChoking) continue
+        if (!data || peer.amChoking || peer.destroyed) continue
         if (!peer.sendPiece(r.index, r.begin, data)) await drained(peer)
       }
     } catch (err) {

@@ -3,11 +3,11 @@
 // outstanding to it. A block is handed to `onBlock` and this stream's write callback
 // waits until downstream has taken it, so a slow disk pauses the socket (TCP flow
 // control reaches the remote peer). Blocks nobody asked for are offences, never data.
-import type { Socket } from 'node:net'
 import type { WritableEvents } from 'streamx'
 import { Writable } from '../streamx.js'
 import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
+import { ReadGate, type Throttle } from './throttle.js'
 import {
   encodeBitfield, encodeBlockRef, writeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
   KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
@@ -47,8 +47,25 @@ export interface PeerEvents extends WritableEvents {
   snubbed: [BlockRef[]]
 }
 
+// What a peer reads from and writes to: a net.Socket, or the MSE/PE stage over one (crypto.ts).
+export interface Conn {
+  readonly destroyed: boolean
+  readonly remoteAddress?: string
+  readonly remotePort?: number
+  on (event: 'data', fn: (chunk: Buffer) => void): this
+  on (event: 'error', fn: (err: Error) => void): this
+  on (event: 'close' | 'drain', fn: () => void): this
+  off (event: 'drain', fn: () => void): this
+  write (buf: Buffer): boolean
+  cork (): void
+  uncork (): void
+  pause (): this
+  resume (): this
+  destroy (err?: Error): this
+}
+
 export interface PeerOptions {
-  socket: Socket
+  socket: Conn
   // host:port we dialed, or the remote end of an accepted socket.
   address: string
   // We opened the connection (its remote port is the peer's listen port).
@@ -70,6 +87,8 @@ export interface PeerOptions {
   recycle?: (chunk: Buffer) => void
   requestTimeoutMs?: number
   idleTimeoutMs?: number
+  // The download limit, shared with the torrent's other sources.
+  throttle?: Throttle
 }
 
 const TICK_MS = 2000
@@ -92,7 +111,7 @@ interface Sent {
 }
 
 export class Peer extends Writable<PeerEvents> implements Pace {
-  readonly socket: Socket
+  readonly socket: Conn
   readonly address: string
   readonly dialed: boolean
   remoteId: Buffer | null = null
@@ -136,6 +155,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   private rateAt = Date.now()
   private readonly timer: NodeJS.Timeout
   private readonly framer: Framer
+  private readonly gate: ReadGate
 
   constructor (opts: PeerOptions) {
     super({ byteLength: () => 1, highWaterMark: 4 })
@@ -150,9 +170,10 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     this.socket.on('error', (err) => this.destroy(err))
     this.socket.on('close', () => this.destroy())
     framer.on('error', (err: Error) => this.destroy(err))
-    // Explicit pause/resume so a full pipeline stops reading the socket.
-    this.socket.on('data', (chunk: Buffer) => { if (!framer.write(chunk)) this.socket.pause() })
-    framer.on('drain', () => this.socket.resume())
+    // Explicit pause/resume so a full pipeline, or a spent download limit, stops reading the socket.
+    const gate = this.gate = new ReadGate(this.socket, opts.throttle)
+    this.socket.on('data', (chunk: Buffer) => gate.read(chunk.length, framer.write(chunk)))
+    framer.on('drain', () => gate.drained())
     framer.pipe(this)
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
@@ -503,6 +524,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
 
   _destroy (cb: (err: Error | null) => void): void {
     clearInterval(this.timer)
+    this.gate.close()
     this.socket.destroy()
     cb(null)
   }

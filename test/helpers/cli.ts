@@ -10,10 +10,14 @@ export interface Run { code: number | null, signal: NodeJS.Signals | null, stdou
 // Commands that never touch the swarm refuse --no-dht.
 const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
 
-export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+// `netns`: run inside that network namespace (see helpers/netns.ts).
+export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string } = {}): ChildProcess {
   const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht']
+  const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe']
+  const env = opts.env ?? process.env
+  if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, env, stdio })
   // Run as the installed command is: through its shebang.
-  return spawn(PEARS, full, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
+  return spawn(PEARS, full, { cwd: opts.cwd, env, stdio })
 }
 
 export function finished (child: ChildProcess): Promise<Run> {
@@ -34,8 +38,8 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string): Promise<number> {
-  const child = startPears(['seed', torrent, content])
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string } = {}): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns })
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''

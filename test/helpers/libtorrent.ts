@@ -47,7 +47,11 @@ export interface SeederOptions {
   uploadRate?: number
   dhtBootstrap?: string[]
   connect?: string[]
+  // MSE/PE forced in and out with RC4 only, or disabled (plaintext only).
+  encryption?: LtEncryption
 }
+
+export type LtEncryption = 'forced' | 'disabled'
 
 export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   let data = opts.data
@@ -61,6 +65,7 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   if (opts.uploadRate) args.push('--upload-rate', String(opts.uploadRate))
   for (const b of opts.dhtBootstrap ?? []) args.push('--dht-bootstrap', b)
   for (const c of opts.connect ?? []) args.push('--connect', c)
+  if (opts.encryption) args.push('--encryption', opts.encryption)
   const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   let err = ''
@@ -86,9 +91,10 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   }
 }
 
-export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number }): Promise<void> {
+export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number, encryption?: LtEncryption }): Promise<void> {
   const rate = opts.downloadRate ? ['--download-rate', String(opts.downloadRate)] : []
-  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
+  const enc = opts.encryption ? ['--encryption', opts.encryption] : []
+  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...enc, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
 }
 
 // Pseudo-random bytes from a seed (AES-CTR): the same files on every run.
