@@ -12,7 +12,7 @@ import path from 'node:path'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const local = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 // A nested npm must not inherit `-g` or the outer project's settings.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(global|prefix|location|save|omit|include)/i.test(k)))
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(global|prefix|local|location|save|omit|include)/i.test(k)))
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)

@@ -77,6 +77,9 @@ t.test('-o naming a file is a usage error; an output that cannot be created is a
   const file = await runPears([torrent, '-o', path.join(dir, 'x.bin'), '--peer', '127.0.0.1:1'])
   t.equal(file.code, 2, file.stderr)
   t.match(file.stderr, /^pears: -o .*x\.bin is a file, not a directory\n$/)
+  const served = await runPears(['serve', torrent, '-o', path.join(dir, 'x.bin'), '--http-port', '0'])
+  t.equal(served.code, 2, served.stderr)
+  t.match(served.stderr, /^pears: -o .*x\.bin is a file, not a directory\n$/, 'serve -o too')
   // A read-only disk (the suite runs as root, as CI does: root may write anywhere else).
   const mnt = mkdtempSync(path.join(os.tmpdir(), 'pears-ro-'))
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt])

@@ -92,7 +92,7 @@ t.test('pears info: name, hashes, magnet, pieces, size, private flag, trackers, 
   // Its own magnet link: what the link holds, without contacting anyone.
   const fromMagnet = await runPears(['info', '--json', info.magnet as string])
   t.equal(fromMagnet.code, 0, fromMagnet.stderr)
-  t.match(JSON.parse(fromMagnet.stdout.toString()), { name: 'd', infoHashV2: meta.infoHashV2?.toString('hex'), trackers: [['http://tracker.example/announce'], ['udp://backup.example:6969']] })
+  t.match(JSON.parse(fromMagnet.stdout.toString()), { name: 'd', infoHash: meta.infoHash.toString('hex'), infoHashV2: meta.infoHashV2?.toString('hex'), trackers: [['http://tracker.example/announce'], ['udp://backup.example:6969']] })
   t.equal((await runPears(['info', path.join(dir, 'nope.torrent')])).code, 3)
 })
 

@@ -52,21 +52,23 @@ t.test('the line follows a resize (a tmux window of 80, then 50 columns)', async
   const tmux = async (...args: string[]): Promise<string> => (await finished(spawn('tmux', args, { stdio: ['ignore', 'pipe', 'pipe'] }))).stdout.toString()
   await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '10', `${cmd}; sleep 60`)
   t.teardown(() => tmux('kill-session', '-t', session))
-  const capture = async (): Promise<string[]> => (await tmux('capture-pane', '-p', '-t', session)).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
-  // Polled, not slept: on a busy machine the first line may take a while.
-  const until = async (ok: (last: string) => boolean): Promise<string[]> => {
-    let pane = await capture()
-    for (let i = 0; i < 100 && !ok(pane[pane.length - 1] ?? ''); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      pane = await capture()
+  const rows = async (): Promise<string[]> => (await tmux('capture-pane', '-p', '-t', session)).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
+  // The current row, once it is a status line cut to `width` (or the last row seen).
+  const settle = async (width: number): Promise<{ last: string, pane: string[] }> => {
+    let pane: string[] = []
+    for (let i = 0; i < 100; i++) {
+      pane = await rows()
+      const last = pane[pane.length - 1] ?? ''
+      if (/^[\d.]+ (B|KiB|MiB)\/4\.0 MiB \d+% DL /.test(last) && columns(last) < width) return { last, pane }
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    return pane
+    return { last: pane[pane.length - 1] ?? '', pane }
   }
-  await until((last) => STATUS.test(last))
+  t.match((await settle(80)).last, /… *$/, 'drawn at 80 columns, cut')
   await tmux('resize-window', '-t', session, '-x', '50', '-y', '10')
-  const pane = await until((last) => STATUS.test(last) && columns(last) <= 49)
-  const last = pane[pane.length - 1] ?? ''
-  t.match(last, STATUS, `the current row is a whole status line: ${JSON.stringify(pane)}`)
+  const { last, pane } = await settle(50)
+  // At 50 columns the line is cut in its peers field.
+  t.match(last, /^[\d.]+ (B|KiB|MiB)\/4\.0 MiB \d+% DL .*…$/, `the current row is one status line, cut: ${JSON.stringify(pane)}`)
   t.ok(columns(last) <= 49, `cut to 50 columns: ${last}`)
 })
 
@@ -167,4 +169,30 @@ t.test('--range progress counts the selection, not the whole torrent', async (t)
   const json = await runPears([made.torrent, '--range', '0-99999', '--json', '--peer', `127.0.0.1:${seeder.port}`])
   const summary = JSON.parse(json.stderr.trim().split('\n').pop() as string) as { done: number, total: number }
   t.match(summary, { done: 100000, total: 100000 })
+})
+
+t.test('an interrupted magnet download restarts from its saved metadata, and leaves nothing behind when done', async (t) => {
+  const dir = t.testdir({ out: {}, work: {} })
+  const made = await makeTorrent(dir, 'm.bin', [{ path: 'm.bin', size: 4 * MiB }])
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work'), uploadRate: 2 * MiB })
+  t.teardown(() => seeder.stop())
+  const hash = made.meta.infoHash.toString('hex')
+  const out = path.join(dir, 'out')
+  const args = [`magnet:?xt=urn:btih:${hash}&dn=m.bin&x.pe=127.0.0.1:${seeder.port}`, '-o', out, '--peer-timeout', '30']
+  const child = startPears(args)
+  const done = finished(child)
+  for (let i = 0; i < 200; i++) {
+    if (((await stat(path.join(out, 'm.bin')).catch(() => null))?.size ?? 0) >= MiB) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  child.kill('SIGINT')
+  const first = await done
+  t.equal(first.code, 130, first.stderr)
+  t.match(first.stderr, /fetching metadata/)
+  t.ok(existsSync(path.join(out, '.pears', `${hash}.torrent`)), 'metadata kept while unfinished')
+  const second = await runPears(args)
+  t.equal(second.code, 0, second.stderr)
+  t.notMatch(second.stderr, /fetching metadata/, 'the saved metadata is used')
+  t.match(second.stderr, /resumed [1-9]\d*\/64 pieces/)
+  t.same(await readdir(out), ['m.bin'])
 })

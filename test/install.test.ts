@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 
-const run = promisify(execFile)
+// As a user's shell would run them: without the npm variables and node_modules/.bin
+// paths that `npm test` sets for this repository.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'))
+env.PATH = (process.env.PATH ?? '').split(path.delimiter).filter((p) => !p.includes(`node_modules${path.sep}.bin`)).join(path.delimiter)
+const exec = promisify(execFile)
+const run = (cmd: string, args: string[], opts: { cwd?: string, timeout?: number } = {}): ReturnType<typeof exec> => exec(cmd, args, { ...opts, env })
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const QUIET = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
 

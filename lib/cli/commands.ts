@@ -31,7 +31,7 @@ export const COMMANDS = {
     run: async (args, values) => (await import('./seed.js')).seed(args[0], args[1], values)
   },
   serve: {
-    usage: 'serve <file.torrent | magnet-link | -> [--http-port N] [--host ADDR] [options]',
+    usage: 'serve <file.torrent | magnet-link | URL | -> [--http-port N] [--host ADDR] [options]',
     summary: 'serve its files over HTTP while downloading (seekable, for video players)',
     groups: ['serve', 'files', 'progress', 'swarm'],
     args: [1, 1],
@@ -39,7 +39,7 @@ export const COMMANDS = {
     run: async (args, values) => (await import('./serve.js')).serve(args[0], values)
   },
   create: {
-    usage: 'create <path> [-o out.torrent] [--announce URL]... [--piece-length KiB] [--private] [--v2 | --hybrid]',
+    usage: 'create <path> [-o out.torrent] [--announce URL]... [--piece-length KiB] [--private] [--v2 | --hybrid] [--force]',
     summary: 'make a .torrent of a file or directory',
     groups: ['create'],
     args: [1, 1],

@@ -19,7 +19,7 @@ export function help (topic?: CommandName): string {
   if (topic) return `usage: pears ${COMMANDS[topic].usage}\n${COMMANDS[topic].summary}\n\noptions:\n${optionLines(COMMANDS[topic])}\n\n${EXIT_CODES}\n`
   const usage = (Object.keys(COMMANDS) as CommandName[]).map((c, i) => `${i === 0 ? 'usage: ' : '       '}pears ${COMMANDS[c].usage}`).join('\n')
   return `${usage}
-       pears help COMMAND                    one command's options
+       pears help COMMAND                    one command's options; pears --version
 
 Downloads to files; when stdout is not a terminal and no -o is given, streams the
 verified content to stdout in order instead (pears x.torrent | pv > out.iso).

@@ -38,7 +38,9 @@ export async function info (source: string, values: Values): Promise<void> {
 function magnetFacts (link: string): Facts {
   try {
     const m = parseMagnet(link)
-    return { name: m.name ?? null, infoHash: m.infoHashV2 ? null : m.infoHash.toString('hex'), infoHashV2: m.infoHashV2?.toString('hex') ?? null, magnet: link, trackers: m.trackers.map((t) => [t]), peers: m.peers.map((p) => `${p.host}:${p.port}`) }
+    // A v2-only link's 20-byte hash is its v2 hash truncated, not a v1 hash.
+    const v2Only = m.infoHashV2 !== undefined && m.infoHash.equals(m.infoHashV2.subarray(0, 20))
+    return { name: m.name ?? null, infoHash: v2Only ? null : m.infoHash.toString('hex'), infoHashV2: m.infoHashV2?.toString('hex') ?? null, magnet: link, trackers: m.trackers.map((t) => [t]), peers: m.peers.map((p) => `${p.host}:${p.port}`) }
   } catch (err) {
     throw new UserError((err as Error).message, EXIT.badTorrent)
   }

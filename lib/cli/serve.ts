@@ -13,11 +13,13 @@ import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
 import { peerTimeoutMs, progressMode, torrentOptions, withDht } from './session.js'
 import { supervise } from './supervise.js'
+import { checkOutputDir } from './preflight.js'
 
 const DEFAULT_HTTP_PORT = 8888
 
 export async function serve (source: string, values: Values): Promise<void> {
   const progress = progressMode(values)
+  if (values.output !== undefined) await checkOutputDir(values.output)
   await withDht(values, async (dht) => {
     const { meta, peers } = isMagnet(source)
       ? await fetchMagnet(source, values, progress, values.output, dht)

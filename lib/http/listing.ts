@@ -10,10 +10,9 @@ export interface Served {
   url: string
 }
 
+// torrent.files holds the non-padding files in order: their positions are --list's indexes.
 export function servedFiles (torrent: Torrent): Served[] {
-  const indexes = torrent.meta.files.flatMap((f, i) => f.pad ? [] : [i])
-  // torrent.files holds the same non-padding files, in the same order.
-  return torrent.files.map((file, k) => ({ index: indexes[k], file, url: `/${indexes[k]}/${file.path.split('/').map(encodeURIComponent).join('/')}` }))
+  return torrent.files.map((file, index) => ({ index, file, url: `/${index}/${file.path.split('/').map(encodeURIComponent).join('/')}` }))
 }
 
 export function indexJson (torrent: Torrent, files: Served[]): string {
