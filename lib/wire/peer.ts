@@ -150,6 +150,10 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   private messagesThisTick = 0
   private lastSent = Date.now()
   private lastBlockAt = Date.now()
+  // Since when the peer owes us a block (0: it owes nothing). Unlike lastBlockAt it does
+  // not restart when requests that others answered were called off: a silent peer whose
+  // blocks are always stolen would otherwise never count as snubbed.
+  private owingSince = 0
   private firstBlockAt = 0
   private rateBytes = 0
   private rateAt = Date.now()
@@ -204,7 +208,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
 
   // Called on the scheduler's tick: true when the peer just became snubbed.
   checkSnub (now: number): boolean {
-    if (this.snubbed || this.requests.size === 0 || now - this.lastBlockAt <= snubAfterMs(this)) return false
+    if (this.snubbed || this.owingSince === 0 || now - this.owingSince <= snubAfterMs(this)) return false
     this.snubbed = true
     this.slowStart = null
     return true
@@ -297,6 +301,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     if (refs.length === 0) return
     const now = Date.now()
     if (this.requests.size === 0) this.lastBlockAt = now
+    if (this.owingSince === 0) this.owingSince = now
     const buf = Buffer.allocUnsafe(17 * refs.length)
     let n = 0
     for (const ref of refs) {
@@ -328,12 +333,14 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     const refs = this.refs()
     for (const k of this.requests.keys()) this.calledOff(k)
     this.requests.clear()
+    this.owingSince = 0
     return refs
   }
 
   // Calls off every outstanding request (the reader that wanted them is gone).
   cancelAll (): void {
     for (const r of this.refs()) this.cancel(r)
+    this.owingSince = 0
   }
 
   private calledOff (k: number): void {
@@ -497,6 +504,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   // A requested block arrived: measure the round trip, open the window while it is opening.
   private delivered (req: Sent, now: number): void {
     this.lastBlockAt = now
+    this.owingSince = this.requests.size > 0 ? now : 0
     this.snubbed = false
     if (this.firstBlockAt === 0) this.firstBlockAt = now
     if (this.slowStart !== null) this.slowStart = now - this.firstBlockAt < SLOW_START_MS ? this.slowStart + 1 : null
