@@ -176,7 +176,9 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       const full = this.activeBytes + this.layout.pieceLength > this.maxActiveBytes
       scanned = 0
       for (const a of this.active.values()) {
-        if (out.length >= n || scanned++ >= STEAL_SCAN) return out
+        if (out.length >= n) return out
+        // The scan's bound ends the steal pass only: endgame below still runs.
+        if (scanned++ >= STEAL_SCAN) break
         if (has.get(a.index)) this.steal(a, peer, full, out, n, ctx)
       }
     }
