@@ -21,8 +21,17 @@ if (process.argv.includes('--seeders')) {
   // Child mode: N seeders in this process, ports on stdout.
   const [dir, torrentFile] = process.argv.slice(process.argv.indexOf('--seeders') + 1)
   const meta = parseTorrent(readFileSync(torrentFile))
+  // One check of the content, then a fast-resume record for the others (a finished
+  // torrent keeps none of its own), so 50 seeders do not hash 4 GiB each.
   const first = await Torrent.open(meta, { dir, host: '127.0.0.1', announce: false, port: null, pex: false })
-  await first.destroy() // leaves a fast-resume record: the others skip re-hashing
+  const { have } = first
+  await first.destroy()
+  const { Layout } = await import(path.join(root, 'dist/storage/layout.js'))
+  const { FileStore } = await import(path.join(root, 'dist/storage/files.js'))
+  const { resumePath, saveResume } = await import(path.join(root, 'dist/storage/resume.js'))
+  const store = new FileStore(dir, new Layout(meta.pieceLength, meta.length, meta.files), meta.files)
+  await saveResume(resumePath(dir, meta.infoHash), store, have)
+  await store.close()
   const list = []
   for (let i = 0; i < peers; i++) list.push(await Torrent.open(meta, { dir, host: '127.0.0.1', announce: false, pex: false, uploadSlots: 4 }))
   process.stdout.write(list.map((t) => t.port).join(' ') + '\n')
@@ -70,6 +79,7 @@ if (process.argv.includes('--seeders')) {
   console.log(JSON.stringify({
     sizeMiB, peers, connectedPeersMax: maxPeers, ok, seconds: secs, mbps: +(bytes / 1e6 / secs).toFixed(1),
     peakRssMiB: +(Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024).toFixed(1),
+    wastedMiB: summary.wasted !== undefined ? +(summary.wasted / 1048576).toFixed(1) : undefined,
     loopDelayMaxMs: summary.loopDelayMaxMs,
     loopDelayP99Ms: summary.loopDelayP99Ms
   }))

@@ -96,6 +96,9 @@ export interface Progress {
   // Payload bytes received / sent this session.
   downloaded: number
   uploaded: number
+  // Payload bytes received for nothing: blocks another peer had already delivered (a
+  // stolen or endgame block arriving twice) and pieces that failed their hash check.
+  wasted: number
   peers: number
   webSeeds: number
   known: number
@@ -169,6 +172,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private stopWatch: (() => void) | null = null
   private readonly drainWaiters: (() => void)[] = []
   private downloaded = 0
+  private wasted = 0
   private uploadedByGone = 0
   private readonly verifiedAtStart: number
   private finished = false
@@ -295,6 +299,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       pieces: this.layout.pieceCount,
       downloaded: this.downloaded,
       uploaded,
+      wasted: this.wasted,
       peers: this.swarm.peers.size,
       webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
@@ -420,7 +425,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private onBlock (peer: Source, block: Block, done: () => void): void {
-    if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) return done()
+    if (!this.scheduler.accept(peer, block.index, block.begin, block.data.length)) {
+      this.wasted += block.data.length
+      return done()
+    }
     this.downloaded += block.data.length
     if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
     else this.drainWaiters.push(done)
@@ -455,6 +463,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private onInvalid (index: number, from: Set<string>): void {
+    this.wasted += this.layout.pieceSize(index)
     this.picker.reset(index)
     for (const p of this.swarm.peers) if (from.has(p.address)) this.swarm.offend(p, 5, `piece ${index} failed its hash check`)
     this.webSeeds.blame(from, index)

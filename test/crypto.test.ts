@@ -99,23 +99,27 @@ function roundTrip (t: Test, p: Pair, msg: string): void {
   }
 }
 
-t.test('handshake: both ends agree on RC4, in any chunking, and the IA arrives first', async (t) => {
+t.test('handshake: both ends agree, in any chunking, and the IA arrives first: RC4 when either side requires it, plaintext when both prefer', async (t) => {
   const ia = encodeHandshake({ reserved: Buffer.alloc(8), infoHash: hashA, peerId: Buffer.alloc(20, 7) })
   for (const cut of [1, 7, 96, Infinity]) {
     for (const [init, resp] of [['prefer', 'prefer'], ['require', 'prefer'], ['prefer', 'require'], ['require', 'require']] as const) {
       const p = handshake({ init, resp, ia, cut })
       t.ok(p.ra && p.rb, `${init}/${resp} cut ${cut}: both done`)
       if (!p.ra || !p.rb) continue
-      t.ok(p.ra.encrypt && p.rb.encrypt, 'RC4 selected')
       t.same(p.rb.rest, ia, 'responder got the IA as the start of the stream')
       t.equal(p.ra.rest.length, 0)
+      if (init === 'prefer' && resp === 'prefer') {
+        t.ok(!p.ra.encrypt && !p.ra.decrypt && !p.rb.encrypt && !p.rb.decrypt && !p.ra.plain && !p.rb.plain, 'obfuscated handshake, plaintext payload')
+        continue
+      }
+      t.ok(p.ra.encrypt && p.rb.encrypt, 'RC4 selected')
       roundTrip(t, p, `cut ${cut}`)
     }
   }
 })
 
 t.test('handshake: a hybrid torrent answers to either hash; an unknown hash is refused', async (t) => {
-  const p = handshake({ skey: hashB, skeys: [hashA, hashB] })
+  const p = handshake({ skey: hashB, skeys: [hashA, hashB], resp: 'require' })
   t.ok(p.ra && p.rb, 'second hash accepted')
   roundTrip(t, p, 'hybrid')
   t.throws(() => handshake({ skey: hashB, skeys: [hashA] }), { name: 'WireError', message: /torrent we do not have/ })

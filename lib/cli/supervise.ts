@@ -34,9 +34,9 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   try {
     await Promise.race([job(t), failure, stopped])
     const secs = (Date.now() - started) / 1000
-    const { downloaded, uploaded, verifiedAtStart, pieces } = t.progress
+    const { downloaded, uploaded, wasted, verifiedAtStart, pieces } = t.progress
     const where = [opts.dir !== undefined ? `files in ${opts.dir}` : '', opts.what ?? '', verifiedAtStart > 0 && opts.dir !== undefined ? `resumed ${verifiedAtStart}/${pieces} pieces from ${opts.dir}` : ''].filter(Boolean)
-    r.end({ ok: true, seconds: secs }, `${t.meta.name}: done in ${secs.toFixed(1)} s: ${formatBytes(downloaded)} downloaded (${formatBytes(downloaded / secs)}/s), ${formatBytes(uploaded)} uploaded${where.length ? `; ${where.join('; ')}` : ''}`)
+    r.end({ ok: true, seconds: secs }, `${t.meta.name}: done in ${secs.toFixed(1)} s: ${formatBytes(downloaded)} downloaded (${formatBytes(downloaded / secs)}/s)${wasted > 0 ? ` and ${formatBytes(wasted)} wasted` : ''}, ${formatBytes(uploaded)} uploaded${where.length ? `; ${where.join('; ')}` : ''}`)
   } catch (err) {
     r.end({ ok: false, error: (err as Error).message }, '')
     throw err

@@ -252,10 +252,11 @@ export class MseHandshake {
   }
 }
 
-// The responder's pick from what the initiator offers.
+// The responder's pick from what the initiator offers: under prefer, plaintext when it is
+// offered (libtorrent's default: the handshake stays obfuscated, the payload costs no RC4).
 function chooseCrypto (provide: number, policy: 'prefer' | 'require'): number {
-  if (provide & CRYPTO_RC4) return CRYPTO_RC4
   if (policy === 'prefer' && (provide & CRYPTO_PLAIN)) return CRYPTO_PLAIN
+  if (provide & CRYPTO_RC4) return CRYPTO_RC4
   throw new WireError(policy === 'require' ? 'encrypted peer offers no RC4 and encryption is required' : 'encrypted peer offers no method we know')
 }
 
