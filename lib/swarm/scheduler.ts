@@ -10,6 +10,10 @@ import { swarmBudget, worthStealing } from './pacing.js'
 
 const REFILL_BATCH = 32
 const TICK_MS = 250
+// A peer whose last pick found nothing to take over scans again only after this long:
+// the judgement changes over hundreds of milliseconds, while fifty peers refilled on every
+// piece made the scan a third of the CPU.
+const RESCAN_MS = 100
 
 export interface Budget {
   // Bytes of pieces in flight at the least (what loopback needs) and at the most (memory).
@@ -19,6 +23,7 @@ export interface Budget {
 
 export class Scheduler {
   private readonly timer: NodeJS.Timeout
+  private readonly scannedAt = new WeakMap<Peer, number>()
 
   constructor (private readonly picker: Picker<Peer>, private readonly peers: Iterable<Peer>, private readonly budget: Budget) {
     this.timer = setInterval(() => this.tick(), TICK_MS)
@@ -71,11 +76,11 @@ export class Scheduler {
     if (n <= 0 || (peer.outstanding > 0 && n < Math.min(REFILL_BATCH, window / 4))) return
     const opts: PickOptions<Peer> = { allowed: peer.peerChoking || peer.refused.size > 0 ? askable(peer) : undefined, queued: peer.outstanding }
     // A snubbed peer takes nothing over from others (pacing.ts judges the rest).
-    if (!peer.snubbed) {
-      const now = Date.now()
-      opts.steal = (holder, askedAt, ahead, urgent) => worthStealing(peer, holder, now - askedAt, ahead, urgent)
-    }
+    const now = Date.now()
+    const scan = !peer.snubbed && now - (this.scannedAt.get(peer) ?? 0) >= RESCAN_MS
+    if (scan) opts.steal = (holder, askedAt, ahead, urgent) => worthStealing(peer, holder, now - askedAt, ahead, urgent)
     const refs = this.picker.pick(peer, n, opts)
+    if (scan && refs.length < n) this.scannedAt.set(peer, now)
     peer.request(refs)
     if (refs.length === 0 && peer.outstanding === 0) this.updateInterest(peer)
   }
