@@ -69,9 +69,13 @@ export class FileStore {
 
   // Reads torrent bytes; a missing or short file yields null (data not there).
   async read (offset: number, length: number): Promise<Buffer | null> {
-    const out = Buffer.alloc(length)
+    // Every byte is read or filled below: no need to zero it first.
+    const out = Buffer.allocUnsafe(length)
     for (const s of this.layout.spans(offset, length)) {
-      if (this.files[s.file].pad) continue
+      if (this.files[s.file].pad) {
+        out.fill(0, s.rangeOffset, s.rangeOffset + s.length)
+        continue
+      }
       let fh
       try {
         fh = await this.handle(s.file, false)

@@ -5,6 +5,7 @@
 import type { Bitfield } from '../bitfield.js'
 import type { Layout } from '../storage/layout.js'
 import type { FileStore } from '../storage/files.js'
+import { ReadCache } from '../storage/read-cache.js'
 import type { BlockRef } from '../wire/messages.js'
 import type { Peer } from '../wire/peer.js'
 import type { Throttle } from '../wire/throttle.js'
@@ -23,8 +24,11 @@ export interface UploaderOptions {
 export class Uploader {
   private readonly queues = new Map<Peer, BlockRef[]>()
   private readonly busy = new Set<Peer>()
+  private readonly reads: ReadCache
 
-  constructor (private readonly opts: UploaderOptions) {}
+  constructor (private readonly opts: UploaderOptions) {
+    this.reads = new ReadCache(opts.store, opts.layout)
+  }
 
   attach (peer: Peer): void {
     this.queues.set(peer, [])
@@ -61,7 +65,7 @@ export class Uploader {
     try {
       for (let r = q.shift(); r && !peer.destroyed; r = q.shift()) {
         await this.opts.throttle?.spend(r.length)
-        const data = await this.opts.store.read(this.opts.layout.pieceOffset(r.index) + r.begin, r.length)
+        const data = await this.reads.read(r.index, r.begin, r.length)
         if (!data || peer.amChoking || peer.destroyed) continue
         if (!peer.sendPiece(r.index, r.begin, data)) await drained(peer)
       }
