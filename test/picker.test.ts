@@ -35,6 +35,30 @@ t.test('rarest piece first, and a started piece is finished before another start
   t.same(pick(picker, a, 2).map((r) => [r.index, r.begin]), [[2, 2 * BLOCK_SIZE], [2, 3 * BLOCK_SIZE]])
 })
 
+t.test('rarest first holds while the scan stops early: a piece announced by one peer goes first', async (t) => {
+  const { picker } = setup(8)
+  const a = peer(8, [0, 1, 2, 3, 4, 5])
+  const b = peer(8, [0, 1, 2, 3, 4, 5])
+  picker.addPeer(a.bitfield)
+  picker.addPeer(b.bitfield)
+  const first = pick(picker, a, 4)
+  t.ok(first.every((r) => r.index === first[0].index), 'one whole piece')
+  // Only a has piece 6 now: rarer than the two-peer pieces the last scan saw.
+  a.bitfield.set(6)
+  picker.addHave(6)
+  t.same(pick(picker, a, 4).map((r) => r.index), [6, 6, 6, 6])
+  // A new peer with a piece nobody had: that one next.
+  const c = peer(8, [0, 1, 2, 3, 4, 5, 7])
+  picker.addPeer(c.bitfield)
+  t.same(pick(picker, c, 4).map((r) => r.index), [7, 7, 7, 7])
+  // b leaves: availability falls, the bound is dropped, and the rarest is found again.
+  picker.removePeer(b.bitfield)
+  const d = peer(8, [0, 1, 2, 3, 4, 5])
+  const next = pick(picker, d, 4)
+  t.equal(next.length, 4)
+  t.not(next[0].index, first[0].index)
+})
+
 t.test('budget caps pieces in flight until one completes', async (t) => {
   const { picker } = setup(4, 1)
   const a = peer(4, [0, 1, 2, 3])

@@ -77,6 +77,12 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   private urgent: number[] = []
   // Where the rarest-first scan starts: after the piece started last.
   private cursor: number
+  // No candidate piece that any peer has is rarer than this (0: unknown): a scan stops at
+  // the first piece this rare. Pieces starting only make candidates fewer and peers joining
+  // more common (a piece nobody had lowers it), so the bound stays true until a peer leaves
+  // or pieces become candidates again. Without it, every new piece scanned the whole
+  // torrent when all peers are seeders.
+  private rarest = 0
 
   // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
   constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false) {
@@ -90,6 +96,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
   select (ranges: [number, number][]): void {
     this.unstarted = 0
+    this.rarest = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
       if (ranges.some(([first, last]) => i >= first && i < last)) this.wanted.set(i)
       else this.wanted.clear(i)
@@ -124,15 +131,21 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   }
 
   addPeer (bits: Bitfield): void {
-    for (let i = 0; i < bits.length; i++) if (bits.get(i)) this.availability[i]++
+    for (let i = 0; i < bits.length; i++) if (bits.get(i)) this.gained(i)
   }
 
   removePeer (bits: Bitfield): void {
     for (let i = 0; i < bits.length; i++) if (bits.get(i) && this.availability[i] > 0) this.availability[i]--
+    this.rarest = 0
   }
 
   addHave (index: number): void {
-    this.availability[index]++
+    this.gained(index)
+  }
+
+  // A piece nobody had is the rarest now: the scan bound must not skip it.
+  private gained (i: number): void {
+    if (++this.availability[i] < this.rarest) this.rarest = this.availability[i]
   }
 
   // Does the peer have a piece we still need?
@@ -230,6 +243,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       if (this.isCandidate(a.index)) this.unstarted++
       dropped.push(a.index)
     }
+    if (dropped.length > 0) this.rarest = 0
     return dropped
   }
 
@@ -238,6 +252,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     if (!this.have.get(index)) return
     this.have.clear(index)
     if (this.isCandidate(index)) this.unstarted++
+    this.rarest = 0
   }
 
   // The piece failed its hash check: fetch every block again.
@@ -346,18 +361,26 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     if (this.unstarted === 0 || this.urgentOnly) return -1
     const count = this.layout.pieceCount
     const offset = this.cursor
+    const enough = Math.max(1, this.rarest)
     let best = -1
     let bestAvail = Infinity
+    // The rarest candidate of all, the peer's or not: the bound for the next scans.
+    let rarest = Infinity
+    let whole = true
     for (let k = 0; k < count; k++) {
       const i = (k + offset) % count
-      if (!this.isCandidate(i) || !has.get(i)) continue
+      if (!this.isCandidate(i)) continue
       const avail = this.availability[i]
-      if (avail < bestAvail) {
-        best = i
-        bestAvail = avail
-        if (avail <= 1) break
+      if (avail > 0 && avail < rarest) rarest = avail
+      if (!has.get(i) || avail >= bestAvail) continue
+      best = i
+      bestAvail = avail
+      if (avail <= enough) {
+        whole = false
+        break
       }
     }
+    if (whole && rarest !== Infinity) this.rarest = rarest
     if (best >= 0) this.cursor = (best + 1) % count
     return best
   }
