@@ -202,7 +202,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
       this.picker.select(ranges)
     }
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(floor / meta.pieceLength))
+    // As many free pieces as the budget may hold: a piece dropped past the pool is garbage
+    // until a collection, on top of the budget (GC time and peak RSS in a WAN stream).
+    this.pool = new PiecePool(meta.pieceLength, Math.ceil(cap / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
     this.cache = memory ? new MemoryCache(this.pool) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
@@ -517,6 +519,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private finish (): void {
     if (this.finished) return
     this.finished = true
+    // Seeding reads from disk: the download's spare piece buffers are not needed again.
+    if (!this.cache) this.pool.clear()
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
     this.webSeeds.destroy()

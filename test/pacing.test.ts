@@ -64,6 +64,8 @@ t.test('the budget follows the bandwidth-delay product, from the floor to the ca
   const wan = Array.from({ length: 8 }, () => pace({ rate: 4 * MB, rtt: 50 }))
   t.equal(swarmBudget(wan, floor, cap), floor + 4 * 8 * 4 * MB * 0.05, '8 × 4 MB/s at 50 ms')
   t.equal(swarmBudget([pace({ rate: 120 * MB, rtt: 300 })], floor, cap), cap, 'never above the cap')
+  t.equal(swarmBudget([pace({ rate: 10 * MB, recentRate: 40 * MB, rtt: 100 })], floor, cap), floor + 4 * 40 * MB * 0.1, 'a ramp counts at its last rate, not the smoothed one')
+  t.equal(swarmBudget([pace({ rate: 10 * MB, recentRate: 2 * MB, rtt: 100 })], floor, cap), floor + 4 * 10 * MB * 0.1, '... and a dip at the smoothed one')
 })
 
 // Stand-in peers for the picker: a bitfield and a pace.

@@ -10,6 +10,10 @@ export class PiecePool {
     return buf.subarray(0, size)
   }
 
+  clear (): void {
+    this.free.length = 0
+  }
+
   // The caller must hold no other reference to `buf` (nor views of it).
   put (buf: Buffer): void {
     // Only whole allocations of ours: a view into a shared slab is not ours to reuse.

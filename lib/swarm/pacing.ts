@@ -7,6 +7,9 @@ import { BLOCK_SIZE } from '../storage/layout.js'
 export interface Pace {
   // Bytes per second received from the peer, smoothed (0 until measured).
   rate: number
+  // The same over the last quarter second or so, unsmoothed: a transfer ramping up is
+  // ahead of the smoothed rate by up to a second.
+  recentRate?: number
   // Round-trip time from request to block, the low of recent samples (ms; 0 until measured).
   rtt: number
   // Requests in flight to the peer.
@@ -92,6 +95,7 @@ const BDP_MULTIPLE = 4
 
 export function swarmBudget (peers: Iterable<Pace>, floor: number, cap: number): number {
   let bdp = 0
-  for (const p of peers) bdp += p.rate * p.rtt / 1000
+  // The larger of the two rates, so the budget does not hold back a ramp.
+  for (const p of peers) bdp += Math.max(p.rate, p.recentRate ?? 0) * p.rtt / 1000
   return Math.min(cap, floor + BDP_MULTIPLE * bdp)
 }

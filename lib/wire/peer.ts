@@ -123,6 +123,8 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   peerInterested = false
   // Bytes per second received, smoothed over a few seconds.
   rate = 0
+  // The same over the last sample (a quarter second or more), unsmoothed.
+  recentRate = 0
   // Milliseconds from request to block, measured on requests sent while nothing else was
   // outstanding (so no queue at the peer is counted in); 0 until the first such block.
   rtt = 0
@@ -220,7 +222,8 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     const ms = now - this.rateAt
     if (ms < 250) return
     const weight = this.rate === 0 ? 1 : Math.min(1, ms / 1000)
-    this.rate = this.rate * (1 - weight) + (this.rateBytes * 1000 / ms) * weight
+    this.recentRate = this.rateBytes * 1000 / ms
+    this.rate = this.rate * (1 - weight) + this.recentRate * weight
     this.rateBytes = 0
     this.rateAt = now
   }
