@@ -96,8 +96,9 @@ export interface Progress {
   // Payload bytes received / sent this session.
   downloaded: number
   uploaded: number
-  // Payload bytes received for nothing: blocks another peer had already delivered (a
-  // stolen or endgame block arriving twice) and pieces that failed their hash check.
+  // Payload bytes received for nothing: blocks no longer needed when they arrived (another
+  // peer delivered them first in a stealing or endgame race, or no reader wants their piece
+  // any more) and pieces that failed their hash check.
   wasted: number
   peers: number
   webSeeds: number

@@ -16,6 +16,7 @@ import type { Block } from '../wire/peer.js'
 import { ReadGate, type Throttle } from '../wire/throttle.js'
 import type { Source, SourceEvents } from '../swarm/source.js'
 import { snubAfterMs } from '../swarm/pacing.js'
+import { RateMeter } from '../swarm/rate-meter.js'
 import { Agents, getRange, WebSeedError } from './fetch.js'
 import { fileUrl } from './url.js'
 
@@ -64,7 +65,6 @@ export class WebSeed extends EventEmitter implements Source {
   readonly fast = false
   readonly allowedFast = new Set<number>()
   readonly refused = new Set<number>()
-  rate = 0
   // Ms from sending a request to its first byte, smoothed (0 until measured).
   rtt = 0
   readonly reqq = MAX_WINDOW
@@ -83,8 +83,7 @@ export class WebSeed extends EventEmitter implements Source {
   private hashFailures = 0
   private retry: NodeJS.Timeout | null = null
   private readonly timer: NodeJS.Timeout
-  private rateBytes = 0
-  private rateAt = Date.now()
+  private readonly meter = new RateMeter()
 
   constructor (private readonly opts: WebSeedOptions) {
     super()
@@ -93,6 +92,11 @@ export class WebSeed extends EventEmitter implements Source {
     this.bitfield.setAll()
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
+  }
+
+  // Bytes per second received, smoothed over about a second (sampled on the tick).
+  get rate (): number {
+    return this.meter.rate
   }
 
   get window (): number {
@@ -264,7 +268,7 @@ export class WebSeed extends EventEmitter implements Source {
   private deliver (block: Block, done: () => void): void {
     if (this.destroyed || !this.requests.delete(key(block.index, block.begin))) return done()
     this.downloaded += block.data.length
-    this.rateBytes += block.data.length
+    this.meter.add(block.data.length)
     this.opts.onBlock(this, block, done)
   }
 
@@ -298,11 +302,7 @@ export class WebSeed extends EventEmitter implements Source {
 
   private tick (): void {
     const now = Date.now()
-    const ms = now - this.rateAt
-    const weight = this.rate === 0 ? 1 : Math.min(1, ms / 1000)
-    this.rate = this.rate * (1 - weight) + (this.rateBytes * 1000 / ms) * weight
-    this.rateBytes = 0
-    this.rateAt = now
+    this.meter.sample(now)
     const stallMs = this.opts.stallMs ?? 20_000
     for (const r of this.runs) {
       if (r.gate?.paused === true) r.lastData = now

@@ -14,6 +14,7 @@ import {
 } from './messages.js'
 import { BLOCK_SIZE } from '../storage/layout.js'
 import { INITIAL_WINDOW, requestWindow, snubAfterMs, type Pace } from '../swarm/pacing.js'
+import { RateMeter } from '../swarm/rate-meter.js'
 import {
   METADATA_PIECE,
   decodeExtHandshake, decodeMetadata, decodePex, encodeExtHandshake, encodeMetadata, encodePex, LOCAL_IDS,
@@ -100,6 +101,7 @@ export const OUR_REQQ = 500
 const KEEP_ALIVE_MS = 60_000
 // The window grows by a block per block received for this long after the first block.
 const SLOW_START_MS = 2000
+const RATE_SAMPLE_MS = 250
 // Weight of a new round-trip sample (as TCP's smoothed RTT).
 const RTT_GAIN = 1 / 8
 
@@ -121,10 +123,6 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   amInterested = false
   peerChoking = true
   peerInterested = false
-  // Bytes per second received, smoothed over a few seconds.
-  rate = 0
-  // The same over the last sample (a quarter second or more), unsmoothed.
-  recentRate = 0
   // Milliseconds from request to block, measured on requests sent while nothing else was
   // outstanding (so no queue at the peer is counted in); 0 until the first such block.
   rtt = 0
@@ -157,8 +155,9 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   // blocks are always stolen would otherwise never count as snubbed.
   private owingSince = 0
   private firstBlockAt = 0
-  private rateBytes = 0
-  private rateAt = Date.now()
+  // Sampled at most every quarter second, so the window opens a quarter second into a
+  // fast transfer.
+  private readonly meter = new RateMeter()
   private readonly timer: NodeJS.Timeout
   private readonly framer: Framer
   private readonly gate: ReadGate
@@ -216,16 +215,18 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     return true
   }
 
-  // The rate, smoothed over about a second and sampled at most every quarter second; the
-  // first sample is taken whole, so the window opens a quarter second into a fast transfer.
+  // Bytes per second received, smoothed over about a second.
+  get rate (): number {
+    return this.meter.rate
+  }
+
+  // The same over the last sample, unsmoothed.
+  get recentRate (): number {
+    return this.meter.recent
+  }
+
   private sampleRate (now: number): void {
-    const ms = now - this.rateAt
-    if (ms < 250) return
-    const weight = this.rate === 0 ? 1 : Math.min(1, ms / 1000)
-    this.recentRate = this.rateBytes * 1000 / ms
-    this.rate = this.rate * (1 - weight) + this.recentRate * weight
-    this.rateBytes = 0
-    this.rateAt = now
+    this.meter.sample(now, RATE_SAMPLE_MS)
   }
 
   hasRequested (index: number, begin: number): boolean {
@@ -499,7 +500,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     }
     this.requests.delete(k)
     this.downloaded += m.data.length
-    this.rateBytes += m.data.length
+    this.meter.add(m.data.length)
     this.delivered(req, Date.now())
     this.opts.onBlock(this, m, () => cb(null))
   }
