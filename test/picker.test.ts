@@ -51,12 +51,24 @@ t.test('rarest first holds while the scan stops early: a piece announced by one 
   const c = peer(8, [0, 1, 2, 3, 4, 5, 7])
   picker.addPeer(c.bitfield)
   t.same(pick(picker, c, 4).map((r) => r.index), [7, 7, 7, 7])
-  // b leaves: availability falls, the bound is dropped, and the rarest is found again.
+})
+
+t.test('a peer leaving drops the scan bound: the pieces it made common are the rarest again', async (t) => {
+  // The scan starts at piece 0 (the start is random otherwise).
+  const random = Math.random
+  Math.random = () => 0
+  const { picker } = setup(8)
+  Math.random = random
+  const a = peer(8, [0, 1, 2, 3, 4, 5, 6, 7])
+  const b = peer(8, [4, 5, 6, 7])
+  const c = peer(8, [0, 1, 2, 3])
+  for (const p of [a, b, c]) picker.addPeer(p.bitfield)
+  // Every piece is held by two peers: a whole scan, and the bound is 2.
+  t.same(pick(picker, a, 4).map((r) => r.index), [0, 0, 0, 0])
+  // Without b, pieces 4-7 are a's alone, rarer than 1-3; a stale bound of 2 would stop
+  // the scan at piece 1.
   picker.removePeer(b.bitfield)
-  const d = peer(8, [0, 1, 2, 3, 4, 5])
-  const next = pick(picker, d, 4)
-  t.equal(next.length, 4)
-  t.not(next[0].index, first[0].index)
+  t.same(pick(picker, a, 4).map((r) => r.index), [4, 4, 4, 4])
 })
 
 t.test('budget caps pieces in flight until one completes', async (t) => {
