@@ -15,7 +15,13 @@ t.test('the window is the peer\'s own rate × (round trip + a short queue), with
   t.equal(requestWindow(pace({ rate: 100 * MB, rtt: 1, reqq: 250 })), 250, 'capped by the peer\'s reqq')
   t.equal(requestWindow(pace({ rate: 8000, rtt: 100 })), 2, 'a trickling peer holds two requests')
   t.equal(requestWindow(pace({ slowStart: INITIAL_WINDOW })), INITIAL_WINDOW, 'a new peer starts small')
-  t.equal(requestWindow(pace({ rate: 1 * MB, rtt: 10, slowStart: 300 })), 300, 'and opens faster than its rate shows')
+  t.equal(requestWindow(pace({ rate: 1 * MB, recentRate: 10 * MB, rtt: 100, slowStart: 300 })), 300, 'and opens faster than its smoothed rate shows')
+  t.equal(requestWindow(pace({ slowStart: 300 })), 300, '... or before its rate is measured')
+  // A 4 MB/s link: the window stops opening at twice its need (before: 474 blocks after
+  // two seconds, while peers behind it in the budget sat idle).
+  const need = Math.ceil(4 * MB * 0.57 / BLOCK_SIZE)
+  t.equal(requestWindow(pace({ rate: 3 * MB, recentRate: 4 * MB, rtt: 70, slowStart: 474 })), 2 * need, 'but not past twice what its latest rate needs')
+  t.equal(requestWindow(pace({ rate: 4 * MB, rtt: 70, slowStart: 250 })), 250, '... which a window still below that does not feel')
   t.equal(requestWindow(pace({ rate: 50 * MB, rtt: 20, snubbed: true })), 1, 'a snubbed peer gets one request at a time')
 })
 
