@@ -55,13 +55,16 @@ const SLOW_START_HEADROOM = 2
 
 export function requestWindow (p: Pace): number {
   if (p.snubbed) return 1
-  const bdp = blocksFor(p.rate, p.rtt)
+  return Math.min(p.reqq, Math.max(MIN_WINDOW, blocksFor(p.rate, p.rtt), opening(p)))
+}
+
+// The slow-start window within its cap; 0 once slow start is over.
+function opening (p: Pace): number {
+  if (p.slowStart === null) return 0
   const latest = Math.max(p.rate, p.recentRate ?? 0)
   // Before the first rate sample there is nothing to cap by.
-  const opening = p.slowStart === null
-    ? 0
-    : latest > 0 ? Math.min(p.slowStart, Math.max(INITIAL_WINDOW, SLOW_START_HEADROOM * blocksFor(latest, p.rtt))) : p.slowStart
-  return Math.min(p.reqq, Math.max(MIN_WINDOW, bdp, opening))
+  if (latest === 0) return p.slowStart
+  return Math.min(p.slowStart, Math.max(INITIAL_WINDOW, SLOW_START_HEADROOM * blocksFor(latest, p.rtt)))
 }
 
 // Blocks in flight for `rate` bytes/s over one round trip plus the queue.
