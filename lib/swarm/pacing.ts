@@ -61,10 +61,16 @@ export function requestWindow (p: Pace): number {
 // The slow-start window within its cap; 0 once slow start is over.
 function opening (p: Pace): number {
   if (p.slowStart === null) return 0
-  const latest = Math.max(p.rate, p.recentRate ?? 0)
+  const latest = latestRate(p)
   // Before the first rate sample there is nothing to cap by.
   if (latest === 0) return p.slowStart
   return Math.min(p.slowStart, Math.max(INITIAL_WINDOW, SLOW_START_HEADROOM * blocksFor(latest, p.rtt)))
+}
+
+// The larger of the smoothed and the recent rate: a ramp is not held back by the lag of
+// the smoothing, and a dip is not followed at once.
+function latestRate (p: Pace): number {
+  return Math.max(p.rate, p.recentRate ?? 0)
 }
 
 // Blocks in flight for `rate` bytes/s over one round trip plus the queue.
@@ -115,7 +121,6 @@ const BDP_MULTIPLE = 4
 
 export function swarmBudget (peers: Iterable<Pace>, floor: number, cap: number): number {
   let bdp = 0
-  // The larger of the two rates, so the budget does not hold back a ramp.
-  for (const p of peers) bdp += Math.max(p.rate, p.recentRate ?? 0) * p.rtt / 1000
+  for (const p of peers) bdp += latestRate(p) * p.rtt / 1000
   return Math.min(cap, floor + BDP_MULTIPLE * bdp)
 }
