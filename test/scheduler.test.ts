@@ -1,7 +1,9 @@
 // Issue 13: the scheduler shares a full budget fairly. When a piece ends and frees budget,
 // the peer with the emptiest pipeline is filled first, whatever order the peers joined in.
+// A peer that found nothing is not asked again (a pick per block received) until the
+// picker has changed.
 import { EventEmitter } from 'node:events'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Bitfield } from '../lib/bitfield.js'
 import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
 import { Picker } from '../lib/swarm/picker.js'
@@ -44,7 +46,8 @@ class StandIn extends EventEmitter {
   checkSnub (): boolean { return false }
 }
 
-t.test('freed budget goes to the idle peer first, not to the peer that joined first', async (t) => {
+// Two stand-ins and a budget of two pieces.
+function twoPeers (t: Test): { picker: Picker<Source>, scheduler: Scheduler, first: StandIn, second: StandIn } {
   const layout = new Layout(PIECE, PIECE * PIECES, [{ length: PIECE * PIECES, offset: 0, pad: false }])
   const picker = new Picker<Source>(layout, new Bitfield(PIECES), 2 * PIECE)
   const [first, second] = [new StandIn('first:1'), new StandIn('second:1')]
@@ -52,6 +55,11 @@ t.test('freed budget goes to the idle peer first, not to the peer that joined fi
   for (const p of peers) picker.addPeer(p.bitfield)
   const scheduler = new Scheduler(picker, peers, { floor: 2 * PIECE, cap: 2 * PIECE })
   t.teardown(() => scheduler.destroy())
+  return { picker, scheduler, first, second }
+}
+
+t.test('freed budget goes to the idle peer first, not to the peer that joined first', async (t) => {
+  const { picker, scheduler, first, second } = twoPeers(t)
 
   scheduler.fillAll()
   t.same(new Set(first.asked.map((r) => r.index)).size, 2, 'the first peer fills the whole budget (two pieces)')
@@ -65,4 +73,25 @@ t.test('freed budget goes to the idle peer first, not to the peer that joined fi
   scheduler.fillAll()
   t.equal(second.outstanding, 4, 'the idle peer takes the freed piece')
   t.equal(first.outstanding, 4, 'the busy one keeps only what it had')
+})
+
+t.test('a peer that found nothing is not asked again until the picker changes', async (t) => {
+  const { picker, scheduler, first, second } = twoPeers(t)
+  let picks = 0
+  const pick = picker.pick.bind(picker)
+  picker.pick = (...args) => { picks++; return pick(...args) }
+
+  scheduler.fill(first)
+  scheduler.fill(second)
+  t.equal(second.outstanding, 0, 'the budget is full')
+  const before = picks
+  // What a full budget looked like: every block received refilled its peer.
+  for (let k = 0; k < 50; k++) scheduler.fill(second)
+  t.equal(picks, before, 'no pick while nothing changed')
+
+  // The first peer gives a block back (a reject, say): the second may take it.
+  const ref = first.asked.shift() as BlockRef
+  picker.release(ref, first)
+  scheduler.fill(second)
+  t.same(second.asked, [ref], 'the freed block goes to the peer that had found nothing')
 })

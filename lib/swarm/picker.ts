@@ -83,6 +83,10 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   // or pieces become candidates again. Without it, every new piece scanned the whole
   // torrent when all peers are seeders.
   private rarest = 0
+  // Counts the changes that can give a peer something new to take (a freed block, a piece
+  // that fits the budget, a new urgent list, a peer's new piece). While it stands still, a
+  // peer that last found nothing still finds nothing: the scheduler skips asking again.
+  private changes = 0
 
   // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
   constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false) {
@@ -95,6 +99,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   // Only pieces in these [first, last) ranges are downloaded; none stops all new requests.
   select (ranges: [number, number][]): void {
+    this.changes++
     this.unstarted = 0
     this.rarest = 0
     for (let i = 0; i < this.layout.pieceCount; i++) {
@@ -106,15 +111,21 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   setUrgent (pieces: number[]): void {
     this.urgent = pieces
+    this.changes++
   }
 
   // Bytes of started pieces allowed (the scheduler follows the swarm's bandwidth-delay product).
   setBudget (bytes: number): void {
+    if (bytes !== this.maxActiveBytes) this.changes++
     this.maxActiveBytes = bytes
   }
 
   get done (): boolean {
     return this.unstarted === 0 && this.active.size === 0
+  }
+
+  get version (): number {
+    return this.changes
   }
 
   get budget (): number {
@@ -137,6 +148,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   removePeer (bits: Bitfield): void {
     for (let i = 0; i < bits.length; i++) if (bits.get(i) && this.availability[i] > 0) this.availability[i]--
     this.rarest = 0
+    this.changes++
   }
 
   addHave (index: number): void {
@@ -145,6 +157,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   // A piece nobody had is the rarest now: the scan bound must not skip it.
   private gained (i: number): void {
+    this.changes++
     if (++this.availability[i] < this.rarest) this.rarest = this.availability[i]
   }
 
@@ -217,6 +230,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     const a = this.active.get(ref.index)
     const b = ref.begin / BLOCK_SIZE
     if (!a || a.received[b] === 1) return
+    this.changes++
     if (a.second.peer[b] === peer) {
       a.second.peer[b] = null
     } else if (a.first.peer[b] === peer) {
@@ -243,7 +257,10 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       if (this.isCandidate(a.index)) this.unstarted++
       dropped.push(a.index)
     }
-    if (dropped.length > 0) this.rarest = 0
+    if (dropped.length > 0) {
+      this.rarest = 0
+      this.changes++
+    }
     return dropped
   }
 
@@ -253,12 +270,14 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     this.have.clear(index)
     if (this.isCandidate(index)) this.unstarted++
     this.rarest = 0
+    this.changes++
   }
 
   // The piece failed its hash check: fetch every block again.
   reset (index: number): void {
     const a = this.active.get(index)
     if (!a) return
+    this.changes++
     a.first.peer.fill(null)
     a.second.peer.fill(null)
     a.received.fill(0)
@@ -278,6 +297,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   // Verified and stored downstream: its memory is free again.
   complete (index: number): void {
+    this.changes++
     const a = this.active.get(index)
     if (a) {
       this.active.delete(index)

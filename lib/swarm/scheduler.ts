@@ -21,9 +21,19 @@ export interface Budget {
   cap: number
 }
 
+interface Exhausted {
+  version: number
+  choking: boolean
+  fast: number
+}
+
 export class Scheduler {
   private readonly timer: NodeJS.Timeout
   private readonly scannedAt = new WeakMap<Peer, number>()
+  // What a peer's last pick could take from: the picker's version and what the peer
+  // allowed. A pick that came back short is not repeated until one of them changes; a
+  // download whose budget is full otherwise scanned once per block received.
+  private readonly exhausted = new WeakMap<Peer, Exhausted>()
 
   constructor (private readonly picker: Picker<Peer>, private readonly peers: Iterable<Peer>, private readonly budget: Budget) {
     this.timer = setInterval(() => this.tick(), TICK_MS)
@@ -74,13 +84,18 @@ export class Scheduler {
     const n = window - peer.outstanding
     // Top up in batches: on loopback each socket write costs the receiver's work too.
     if (n <= 0 || (peer.outstanding > 0 && n < Math.min(REFILL_BATCH, window / 4))) return
-    const opts: PickOptions<Peer> = { allowed: peer.peerChoking || peer.refused.size > 0 ? askable(peer) : undefined, queued: peer.outstanding }
     // A snubbed peer takes nothing over from others (pacing.ts judges the rest).
     const now = Date.now()
     const scan = !peer.snubbed && now - (this.scannedAt.get(peer) ?? 0) >= RESCAN_MS
+    const seen = this.exhausted.get(peer)
+    if (!scan && seen && seen.version === this.picker.version && seen.choking === peer.peerChoking && seen.fast === peer.allowedFast.size) return
+    const opts: PickOptions<Peer> = { allowed: peer.peerChoking || peer.refused.size > 0 ? askable(peer) : undefined, queued: peer.outstanding }
     if (scan) opts.steal = (holder, askedAt, ahead, urgent) => worthStealing(peer, holder, now - askedAt, ahead, urgent)
     const refs = this.picker.pick(peer, n, opts)
-    if (scan && refs.length < n) this.scannedAt.set(peer, now)
+    if (refs.length < n) {
+      if (scan) this.scannedAt.set(peer, now)
+      this.exhausted.set(peer, { version: this.picker.version, choking: peer.peerChoking, fast: peer.allowedFast.size })
+    }
     peer.request(refs)
     if (refs.length === 0 && peer.outstanding === 0) this.updateInterest(peer)
   }
