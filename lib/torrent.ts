@@ -502,7 +502,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const windows = this.deadlines.windows()
     this.picker.setUrgent(this.deadlines.urgent(this.stored, windows))
     this.scheduler.fillAll()
-    this.cache?.trim(this.picker.room, new Set(windows))
+    this.cache?.trim(this.picker.room, windows)
   }
 
   // Drops started pieces: their partial data and every request for them.

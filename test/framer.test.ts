@@ -1,5 +1,6 @@
 import t from 'tap'
 import { Framer, type Frame } from '../lib/wire/framer.js'
+import { ReadPool } from '../lib/wire/reads.js'
 import {
   encodeHandshake, encodeBlockRef, encodeHashRef, encodeIndex, encodePieceHeader, encodeSimple, encodeBitfield, encodeExtended, KEEP_ALIVE, decodeMessage
 } from '../lib/wire/messages.js'
@@ -10,6 +11,16 @@ function collect (framer: Framer): Frame[] {
   const out: Frame[] = []
   framer.on('data', (f: unknown) => out.push(f as Frame))
   return out
+}
+
+// A pool that records what comes back to it (it takes in only its own buffers).
+function spyPool (recycled: Buffer[]): ReadPool {
+  return new class extends ReadPool {
+    override put (chunk: Buffer): void {
+      recycled.push(chunk)
+      super.put(chunk)
+    }
+  }()
 }
 
 function stream (): Buffer {
@@ -96,7 +107,7 @@ t.test('socket chunks count by their length: a stalled consumer pushes back afte
 
 t.test('a chunk is recycled only after every frame cut from it is finished; only piece data aliases it', async (t) => {
   const recycled: Buffer[] = []
-  const framer = new Framer(1 << 20, (c) => recycled.push(c))
+  const framer = new Framer(1 << 20, spyPool(recycled))
   const frames = collect(framer)
   const block = Buffer.alloc(16384, 7)
   const a = Buffer.concat([handshake, encodeBitfield(Buffer.from([0xf0])), encodePieceHeader(0, 0, block.length), block])
@@ -125,4 +136,26 @@ t.test('a chunk is recycled only after every frame cut from it is finished; only
   t.equal(recycled.length, 1, 'the chunk holding half of the last frame waits for it')
   framer.finished()
   t.equal(recycled.length, 3, 'then both go back')
+})
+
+t.test('a block split across chunks is joined into a pooled buffer, which goes back once the block is finished', async (t) => {
+  const recycled: Buffer[] = []
+  const pool = spyPool(recycled)
+  const framer = new Framer(1 << 20, pool)
+  const frames = collect(framer)
+  const block = Buffer.alloc(16384, 9)
+  const wire = Buffer.concat([handshake, encodePieceHeader(2, 0, block.length), block, encodeSimple('unchoke')])
+  const cut = handshake.length + 1000
+  framer.write(Buffer.from(wire.subarray(0, cut)))
+  framer.write(Buffer.from(wire.subarray(cut)))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(frames.map((f) => f.type), ['handshake', 'piece', 'unchoke'])
+  const piece = frames[1] as { data: Buffer }
+  t.ok(piece.data.equals(block), 'the joined block holds its bytes')
+  t.equal(piece.data.buffer.byteLength, 32768, 'in a pool buffer of the next power of two')
+  framer.finished()
+  t.notOk(recycled.some((c) => c.buffer === piece.data.buffer), 'kept while the block is unfinished')
+  framer.finished()
+  t.ok(recycled.some((c) => c.buffer === piece.data.buffer), 'given back once it is finished')
+  t.equal(pool.get(32768).buffer, piece.data.buffer, 'and handed out again')
 })

@@ -143,7 +143,7 @@ t.test('blocks held across socket reads keep their bytes while their buffers are
       infoHash,
       peerId: Buffer.alloc(20, 5),
       pieceCount: blocks / 16,
-      recycle: (c) => pool.put(c),
+      reads: pool,
       onBlock: (_p, b: Block, release) => setTimeout(() => {
         const i = b.index * 16 + b.begin / 16384
         if (!b.data.equals(content.subarray(i * 16384, (i + 1) * 16384))) mismatched.push(i)

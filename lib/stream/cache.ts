@@ -55,11 +55,13 @@ export class MemoryCache extends Writable<CacheEvents> implements PieceSink {
     return e.data.subarray(begin, begin + length)
   }
 
-  // Evicts pieces outside `keep` until at most `room` bytes are cached.
-  trim (room: number, keep: Set<number>): void {
+  // Evicts pieces outside `keep` until at most `room` bytes are cached. Called for every
+  // piece; the oldest entry is nearly always the one to go, so looking it up in the list
+  // costs less than making a set of the list each time.
+  trim (room: number, keep: number[]): void {
     for (const e of this.pieces.values()) {
       if (this.cachedBytes <= room) return
-      if (keep.has(e.index)) continue
+      if (keep.includes(e.index)) continue
       this.pieces.delete(e.index)
       this.cachedBytes -= e.data.length
       e.cached = false

@@ -42,29 +42,46 @@ export class Deadlines {
     return [...this.readers].map((r) => ({ position: r.position, end: r.end, rate: Math.round(r.rate) }))
   }
 
-  // Every piece in some reader's window, nearest deadline first.
+  // Every piece in some reader's window, nearest deadline first. Called twice per piece a
+  // reader gets, so it builds only the list: a piece two windows share is found as taken
+  // by the earlier turn (the readers are few, the windows up to the whole budget).
   windows (): number[] {
     const L = this.layout
     const max = this.maxPieces()
-    const spans = [...this.readers].map((r) => {
+    const spans: Span[] = []
+    for (const r of this.readers) {
       const first = Math.floor(r.position / L.pieceLength)
       const want = this.full ? max : Math.min(max, Math.max(2, Math.ceil((r.rate * SECONDS_AHEAD) / L.pieceLength)))
-      return { first, last: Math.min(Math.ceil(r.end / L.pieceLength), first + want) }
-    })
-    const out = new Set<number>()
-    for (let k = 0, more = true; more && (k === 0 || out.size < max); k++) {
+      spans.push({ first, last: Math.min(Math.ceil(r.end / L.pieceLength), first + want) })
+    }
+    const out: number[] = []
+    for (let k = 0, more = true; more && (k === 0 || out.length < max); k++) {
       more = false
-      for (const s of spans) {
-        if (s.first + k >= s.last || (k > 0 && out.size >= max)) continue
-        out.add(s.first + k)
+      for (let s = 0; s < spans.length; s++) {
+        const i = spans[s].first + k
+        if (i >= spans[s].last || (k > 0 && out.length >= max)) continue
         more = true
+        if (!takenBefore(spans, i, k, s)) out.push(i)
       }
     }
-    return [...out]
+    return out
   }
 
   // Pieces to fetch first, nearest deadline first, skipping stored ones.
   urgent (stored: Bitfield, windows = this.windows()): number[] {
     return windows.filter((i) => !stored.get(i))
   }
+}
+
+interface Span { first: number; last: number }
+
+// Piece i, at offset k of span s, was already listed: at a smaller offset of another
+// span, or at the same offset of one before s.
+function takenBefore (spans: Span[], i: number, k: number, s: number): boolean {
+  for (let t = 0; t < spans.length; t++) {
+    if (t === s || i < spans[t].first || i >= spans[t].last) continue
+    const at = i - spans[t].first
+    if (at < k || (at === k && t < s)) return true
+  }
+  return false
 }

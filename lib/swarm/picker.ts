@@ -109,7 +109,9 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     }
   }
 
+  // The same list again (a reader moved within pieces already listed) changes nothing.
   setUrgent (pieces: number[]): void {
+    if (sameList(pieces, this.urgent)) return
     this.urgent = pieces
     this.changes++
   }
@@ -413,4 +415,10 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       if (has.get(a.index)) this.steal(a, peer, false, out, n, ctx, true)
     }
   }
+}
+
+function sameList (a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -188,7 +188,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       listenPort: this.port,
       onBlock: this.opts.onBlock,
       // Chunks of dialed sockets come from the pool (it ignores any other).
-      recycle: (chunk) => this.reads.put(chunk),
+      reads: this.reads,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       throttle: this.opts.throttle
     })

@@ -3,9 +3,10 @@
 // Incoming chunks are kept in a list and joined once per frame (or sliced when one
 // chunk holds the frame), lengths are read unsigned, and a frame over the cap is an error.
 // Only a piece's data points into the chunks it came from (other frames are small and
-// copied); a chunk goes back to `recycle` once every frame cut from it is `finished`.
+// copied); a chunk goes back to the pool once every frame cut from it is `finished`.
 import { Transform } from '../streamx.js'
 import { decodeHandshake, decodeMessage, HANDSHAKE_LENGTH, Id, WireError, type Handshake, type Message } from './messages.js'
+import { MIN_READ, type ReadPool } from './reads.js'
 
 export type Frame = ({ type: 'handshake' } & Handshake) | Message
 
@@ -21,6 +22,8 @@ export class Framer extends Transform {
   private offset = 0
   private buffered = 0
   private need = HANDSHAKE_LENGTH
+  // The next 4 bytes are a length (read in place, not cut out), else a whole frame.
+  private lengthNext = false
   private onFrame: (buf: Buffer) => void = this.onHandshake
   // Frames pushed, and frames the consumer has finished with.
   private pushed = 0
@@ -28,7 +31,7 @@ export class Framer extends Transform {
   // Chunks wholly taken, each with the count of frames that must finish before its reuse.
   private readonly spent: { chunk: Buffer, after: number }[] = []
 
-  constructor (private readonly maxFrame: number, private readonly recycle?: (chunk: Buffer) => void) {
+  constructor (private readonly maxFrame: number, private readonly pool?: ReadPool) {
     // Only the readable side holds frames; the writable side holds socket chunks, counted
     // by their real length (as frames they would count 64 bytes each, and a stalled
     // pipeline would queue a thousand chunks before the socket paused).
@@ -39,7 +42,10 @@ export class Framer extends Transform {
     this.chunks.push(chunk as Buffer)
     this.buffered += (chunk as Buffer).length
     try {
-      while (this.buffered >= this.need) this.onFrame(this.take(this.need))
+      while (this.buffered >= this.need) {
+        if (this.lengthNext) this.onLength(this.takeLength())
+        else this.onFrame(this.take(this.need))
+      }
     } catch (err) {
       cb(err as Error)
       return
@@ -57,7 +63,7 @@ export class Framer extends Transform {
       this.consume(first, n)
       return out
     }
-    const out = Buffer.allocUnsafe(n)
+    const out = this.join(n)
     for (let off = 0; off < n;) {
       const c = this.chunks[0]
       const k = Math.min(c.length - this.offset, n - off)
@@ -68,10 +74,29 @@ export class Framer extends Transform {
     return out
   }
 
+  private takeLength (): number {
+    const first = this.chunks[0]
+    if (first.length - this.offset < 4) return this.take(4).readUInt32BE(0)
+    const len = first.readUInt32BE(this.offset)
+    this.buffered -= 4
+    this.consume(first, 4)
+    return len
+  }
+
+  // Where a frame split across chunks is joined. A block's (every read's last frame, as
+  // a rule) gets a buffer from the pool, given back like a chunk: a fresh 16 KiB buffer
+  // per read cost more than the copy into it.
+  private join (n: number): Buffer {
+    if (!this.pool || n < MIN_READ) return Buffer.allocUnsafe(n)
+    const buf = this.pool.get(2 ** Math.ceil(Math.log2(n)))
+    this.spent.push({ chunk: buf, after: this.pushed + 1 })
+    return buf.subarray(0, n)
+  }
+
   // The consumer is done with the oldest frame not yet finished: its bytes may be reused.
   finished (): void {
     this.done++
-    while (this.spent.length > 0 && this.spent[0].after <= this.done) this.recycle?.(this.spent.shift()!.chunk)
+    while (this.spent.length > 0 && this.spent[0].after <= this.done) this.pool?.put(this.spent.shift()!.chunk)
   }
 
   private consume (chunk: Buffer, n: number): void {
@@ -80,7 +105,7 @@ export class Framer extends Transform {
       this.chunks.shift()
       this.offset = 0
       // The frame being taken now is pushed next: wait for it too.
-      if (this.recycle) this.spent.push({ chunk, after: this.pushed + 1 })
+      if (this.pool) this.spent.push({ chunk, after: this.pushed + 1 })
     }
   }
 
@@ -96,17 +121,17 @@ export class Framer extends Transform {
 
   private expectLength (): void {
     this.need = 4
-    this.onFrame = this.onLength
+    this.lengthNext = true
   }
 
-  private onLength (buf: Buffer): void {
-    const len = buf.readUInt32BE(0)
+  private onLength (len: number): void {
     if (len === 0) {
       this.emitFrame({ type: 'keep-alive' })
       return
     }
     if (len > this.maxFrame) throw new WireError(`frame of ${len} bytes exceeds the ${this.maxFrame}-byte cap`)
     this.need = len
+    this.lengthNext = false
     this.onFrame = this.onMessage
   }
 

@@ -7,6 +7,7 @@ import type { WritableEvents } from 'streamx'
 import { Writable } from '../streamx.js'
 import { Bitfield } from '../bitfield.js'
 import { Framer, type Frame } from './framer.js'
+import type { ReadPool } from './reads.js'
 import { ReadGate, type Throttle } from './throttle.js'
 import {
   encodeBitfield, encodeBlockRef, writeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
@@ -84,8 +85,9 @@ export interface PeerOptions {
   listenPort?: number
   // `block.data` is valid only until `done()`: its bytes are then reused for later reads.
   onBlock: (peer: Peer, block: Block, done: () => void) => void
-  // Takes back socket chunks (from a ReadPool) once no frame refers to them.
-  recycle?: (chunk: Buffer) => void
+  // Where the socket's chunks came from (if they did), and get back to once no frame
+  // refers to them.
+  reads?: ReadPool
   requestTimeoutMs?: number
   idleTimeoutMs?: number
   // The download limit, shared with the torrent's other sources.
@@ -170,7 +172,7 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     this.dialed = opts.dialed
     this.bitfield = new Bitfield(opts.pieceCount ?? 0)
     // Cap: a block plus header, the bitfield, or an 16 KiB metadata piece with its header.
-    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil((opts.pieceCount ?? 0) / 8) + 1, METADATA_FRAME), opts.recycle)
+    const framer = new Framer(Math.max(BLOCK_SIZE + 13, Math.ceil((opts.pieceCount ?? 0) / 8) + 1, METADATA_FRAME), opts.reads)
     this.framer = framer
     this.socket.on('error', (err) => this.destroy(err))
     this.socket.on('close', () => this.destroy())
