@@ -433,7 +433,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       return done()
     }
     this.downloaded += block.data.length
-    if (this.assembler.add({ index: block.index, begin: block.begin, data: block.data, from: peer.address })) done()
+    if (this.assembler.add(block, peer.address)) done()
     else this.drainWaiters.push(done)
     this.scheduler.fill(peer)
   }

@@ -10,11 +10,6 @@ import type { Block } from '../wire/peer.js'
 import type { PiecePool } from './pool.js'
 import type { PieceCheck, Verifier } from './verify.js'
 
-export interface SourcedBlock extends Block {
-  // Who sent it, for blame when the piece fails.
-  from: string
-}
-
 export interface VerifiedPiece {
   index: number
   data: Buffer
@@ -50,18 +45,18 @@ export class Assembler extends Readable<AssemblerEvents> {
     super({ byteLength: pieceBytes, highWaterMark })
   }
 
-  // Copies the block in; false while verified pieces are backed up downstream (wait for
-  // 'drain' before taking more from the peer).
-  add (block: SourcedBlock): boolean {
+  // Copies the block in; `from` (who sent it) is blamed if the piece fails. False while
+  // verified pieces are backed up downstream (wait for 'drain' before taking more).
+  add (block: Block, from: string): boolean {
     const p = this.partial.get(block.index) ?? this.begin(block.index)
     const b = block.begin / BLOCK_SIZE
     if (p.got[b] === 0) {
       block.data.copy(p.data, block.begin)
       p.got[b] = 1
       p.count++
-      if (block.from !== p.lastFrom) {
-        p.lastFrom = block.from
-        p.from.add(block.from)
+      if (from !== p.lastFrom) {
+        p.lastFrom = from
+        p.from.add(from)
       }
       this.hashPrefix(p)
     }

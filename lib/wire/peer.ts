@@ -179,7 +179,12 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     framer.on('error', (err: Error) => this.destroy(err))
     // Explicit pause/resume so a full pipeline, or a spent download limit, stops reading the socket.
     const gate = this.gate = new ReadGate(this.socket, opts.throttle)
-    this.socket.on('data', (chunk: Buffer) => gate.read(chunk.length, framer.write(chunk)))
+    this.socket.on('data', (chunk: Buffer) => {
+      // When the bytes came, not when their frames are handled: a round trip is not
+      // lengthened by a queue on our side.
+      this.lastReceived = Date.now()
+      gate.read(chunk.length, framer.write(chunk))
+    })
     framer.on('drain', () => gate.drained())
     framer.pipe(this)
     this.timer = setInterval(() => this.tick(), TICK_MS)
@@ -382,55 +387,69 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     return this.socket.write(buf)
   }
 
-  _write (data: unknown, cb: (err: Error | null) => void): void {
-    this.onMessage(data as Frame, (err) => {
-      this.framer.finished()
-      cb(err)
-    })
+  // streamx writes one frame at a time: a block's callback waits here until downstream
+  // has taken the block (one callback per peer, not a closure per block).
+  private writeDone: ((err: Error | null) => void) | null = null
+  private readonly blockTaken = (): void => {
+    const cb = this.writeDone
+    if (cb === null) return
+    this.writeDone = null
+    this.framer.finished()
+    cb(null)
   }
 
-  private onMessage (m: Frame, cb: (err: Error | null) => void): void {
-    this.lastReceived = Date.now()
-    if (m.type === 'handshake') return cb(this.onHandshake(m))
-    if (!this.handshaken) return cb(new WireError('message before handshake'))
+  _write (data: unknown, cb: (err: Error | null) => void): void {
+    const m = data as Frame
+    if (m.type === 'piece' && this.handshaken) {
+      this.writeDone = cb
+      this.onPiece(m)
+      return
+    }
+    const err = this.onMessage(m)
+    this.framer.finished()
+    cb(err)
+  }
+
+  private onMessage (m: Frame): Error | null {
+    if (m.type === 'handshake') return this.onHandshake(m)
+    if (!this.handshaken) return new WireError('message before handshake')
     // Chatter (keep-alives, haves, state changes) counts toward the flood limit; blocks and
     // requests scale with bandwidth and have their own checks.
-    if (m.type !== 'piece' && m.type !== 'request' && m.type !== 'cancel' && ++this.messagesThisTick > MAX_MESSAGES_PER_TICK) {
+    if (m.type !== 'request' && m.type !== 'cancel' && ++this.messagesThisTick > MAX_MESSAGES_PER_TICK) {
       this.messagesThisTick = -Infinity
       this.emit('offence', `more than ${MAX_MESSAGES_PER_TICK} messages in ${TICK_MS / 1000} s`, 10)
     }
     switch (m.type) {
-      case 'piece': return this.onPiece(m, cb)
       case 'choke': this.peerChoking = true; this.emit('choke'); break
       case 'unchoke': this.peerChoking = false; this.emit('unchoke'); break
       case 'interested': this.peerInterested = true; this.emit('interested'); break
       case 'not-interested': this.peerInterested = false; this.emit('not-interested'); break
       case 'have':
         if (this.opts.pieceCount === null) break
-        if (m.index >= this.bitfield.length) return cb(new WireError(`have for piece ${m.index} out of range`))
+        if (m.index >= this.bitfield.length) return new WireError(`have for piece ${m.index} out of range`)
         if (this.bitfield.set(m.index)) this.emit('have', m.index)
         break
       case 'bitfield': {
         if (this.opts.pieceCount === null) break
         const bits = Bitfield.fromWire(this.bitfield.length, m.bitfield)
-        if (!bits) return cb(new WireError('bitfield has the wrong length or spare bits set'))
+        if (!bits) return new WireError('bitfield has the wrong length or spare bits set')
         this.bitfield = bits
         this.emit('bitfield')
         break
       }
       case 'request': this.emit('request', m); break
       case 'cancel': this.emit('cancel', m); break
-      case 'extended': return cb(this.onExtended(m.id, m.payload))
+      case 'extended': return this.onExtended(m.id, m.payload)
       case 'hash-request': case 'hash-reject': case 'hashes':
         if (m.type === 'hashes') this.emit('hashes', m)
         else if (m.type === 'hash-reject') this.emit('hash-reject', m)
         else this.emit('hash-request', m)
         break
       case 'have-all': case 'have-none': case 'reject': case 'suggest': case 'allowed-fast':
-        if (!this.fast) return cb(new WireError(`${m.type} without the fast extension`))
-        return cb(this.onFast(m))
+        if (!this.fast) return new WireError(`${m.type} without the fast extension`)
+        return this.onFast(m)
     }
-    cb(null)
+    return null
   }
 
   private onHandshake (h: Handshake): Error | null {
@@ -492,19 +511,20 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     return null
   }
 
-  private onPiece (m: Block, cb: (err: Error | null) => void): void {
+  private onPiece (m: Block): void {
     const k = key(m.index, m.begin)
     const req = this.requests.get(k)
     if (!req || req.ref.length !== m.data.length) {
       // A block we cancelled may still arrive; anything else was never asked for.
       if (!this.answered(k)) this.emit('offence', `unrequested block ${m.index}:${m.begin}+${m.data.length}`, 1)
-      return cb(null)
+      this.blockTaken()
+      return
     }
     this.requests.delete(k)
     this.downloaded += m.data.length
     this.meter.add(m.data.length)
-    this.delivered(req, Date.now())
-    this.opts.onBlock(this, m, () => cb(null))
+    this.delivered(req, this.lastReceived)
+    this.opts.onBlock(this, m, this.blockTaken)
   }
 
   // A requested block arrived: measure the round trip, open the window while it is opening.
