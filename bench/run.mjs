@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import bencode from 'bencode'
 import { clients as leechers } from './clients.mjs'
 import { findFile, makeContent } from './content.mjs'
+import { describeHost, probeHost } from './host.mjs'
 import { cleanupSync, exited, freePort, has, measured, onCleanup, run, sleep, TIME } from './procs.mjs'
 import { rounds } from './rounds.mjs'
 import { LT, PY, startSeeders } from './seeder.mjs'
@@ -205,6 +206,9 @@ async function main () {
   ctx.sha1 = await makeContent(content, SIZE)
   console.log(`bench: content written (${((Date.now() - t) / 1000).toFixed(1)} s), sha1 ${ctx.sha1}`)
 
+  const hostBefore = probeHost(workDir)
+  console.log(`bench: host before: ${describeHost(hostBefore)}`)
+
   t = Date.now()
   ctx.plain = path.join(workDir, 'plain.torrent')
   run(PY, [LT, 'create', '--path', content, '--out', ctx.plain, '--piece-size', String(PIECE)])
@@ -240,11 +244,14 @@ async function main () {
   addRatio(rows, 'pears-file', 'ratio')
   addRatio(rows, 'libtorrent', 'vsLibtorrent')
 
+  const hostAfter = probeHost(workDir)
+  console.log(`bench: host after: ${describeHost(hostAfter)}`)
   console.log('')
   console.log(table(rows, [['vs pears-file', 'ratio'], ['vs libtorrent', 'vsLibtorrent']]))
 
   const out = {
     ...environment(),
+    host: { before: hostBefore, after: hostAfter },
     seeder: 'libtorrent, lt.py seed --fast',
     sizeBytes: SIZE,
     sizeMiB: opts.size,

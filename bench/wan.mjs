@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import bencode from 'bencode'
 import { clients } from './clients.mjs'
 import { makeContent } from './content.mjs'
+import { describeHost, probeHost } from './host.mjs'
 import { startHostile } from './hostile.mjs'
 import { cleanupSync, cpuSeconds, exited, has, onCleanup, run, sleep, start, TIME } from './procs.mjs'
 import { rounds } from './rounds.mjs'
@@ -170,6 +171,8 @@ async function main () {
   const active = selected.filter((c) => !skipped[c])
   workDir = await fsp.mkdtemp(path.join(opts.tmp, 'pears-wan-'))
   console.log(`bench:wan: scenarios ${opts.scenarios.join(', ')}; clients ${active.join(', ')}; node ${process.version}, ${os.cpus().length} CPUs`)
+  const hostBefore = probeHost(workDir)
+  console.log(`bench:wan: host before: ${describeHost(hostBefore)}`)
 
   const done = []
   for (const key of opts.scenarios) {
@@ -179,6 +182,9 @@ async function main () {
     for (const r of s.summary) r.ofCapacity = s.capacityMBps && r.mbps !== null ? r.mbps / s.capacityMBps : null
     done.push(s)
   }
+
+  const hostAfter = probeHost(workDir)
+  console.log(`bench:wan: host after: ${describeHost(hostAfter)}`)
 
   // (c) against its baseline: time with the bad peers over time without them, per client.
   const c = done.find((s) => s.key === 'c')
@@ -198,6 +204,7 @@ async function main () {
 
   const out = {
     ...environment(),
+    host: { before: hostBefore, after: hostAfter },
     seeder: 'libtorrent sessions in one process, lt.py seed --fast --sessions N, each behind its own relay',
     pieceBytes: PIECE,
     runs: opts.runs,
