@@ -208,6 +208,8 @@ async function main () {
 
   const hostBefore = probeHost(workDir)
   console.log(`bench: host before: ${describeHost(hostBefore)}`)
+  // Like every run, the first one starts after the memory the probe freed went back to the host.
+  await sleep(opts.settle * 1000)
 
   t = Date.now()
   ctx.plain = path.join(workDir, 'plain.torrent')

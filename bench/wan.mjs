@@ -173,6 +173,8 @@ async function main () {
   console.log(`bench:wan: scenarios ${opts.scenarios.join(', ')}; clients ${active.join(', ')}; node ${process.version}, ${os.cpus().length} CPUs`)
   const hostBefore = probeHost(workDir)
   console.log(`bench:wan: host before: ${describeHost(hostBefore)}`)
+  // Like every run, the first one starts after the memory the probe freed went back to the host.
+  await sleep(opts.settle * 1000)
 
   const done = []
   for (const key of opts.scenarios) {
