@@ -6,7 +6,8 @@
 // copied); a chunk goes back to the pool once every frame cut from it is `finished`.
 import { Transform } from '../streamx.js'
 import { decodeHandshake, decodeMessage, HANDSHAKE_LENGTH, Id, WireError, type Handshake, type Message } from './messages.js'
-import { MIN_READ, type ReadPool } from './reads.js'
+import { MAX_READ, MIN_READ, type ReadPool } from './reads.js'
+import { nextPow2 } from '../pieces/merkle.js'
 
 export type Frame = ({ type: 'handshake' } & Handshake) | Message
 
@@ -85,10 +86,10 @@ export class Framer extends Transform {
 
   // Where a frame split across chunks is joined. A block's (every read's last frame, as
   // a rule) gets a buffer from the pool, given back like a chunk: a fresh 16 KiB buffer
-  // per read cost more than the copy into it.
+  // per read cost more than the copy into it. Only the pool's own sizes come from it.
   private join (n: number): Buffer {
-    if (!this.pool || n < MIN_READ) return Buffer.allocUnsafe(n)
-    const buf = this.pool.get(2 ** Math.ceil(Math.log2(n)))
+    if (!this.pool || n < MIN_READ || n > MAX_READ) return Buffer.allocUnsafe(n)
+    const buf = this.pool.get(nextPow2(n))
     this.spent.push({ chunk: buf, after: this.pushed + 1 })
     return buf.subarray(0, n)
   }
