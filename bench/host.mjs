@@ -1,7 +1,7 @@
 // The host's state, probed before and after a bench: this VM's speed at the two jobs every
 // client shares moves by 2-3x within an hour, and a table means little without it.
 // - SHA-1 over a 256 KiB buffer in cache, with the CPU's SHA extensions and without them
-//   (OPENSSL_ia32cap masks them): here the SHA-NI path ran at 445-1225 MB/s on one day while
+//   (OPENSSL_ia32cap masks them): here the SHA-NI path ran at 445-1353 MB/s within one hour while
 //   the AVX2 path stayed near 700, so either can be the faster one.
 // - Page-cache writes of fresh pages, 1 GiB in 16 KiB writes as Pears makes them (the
 //   slow-page state, when the VM's freed memory comes back cold from the host, is visible
@@ -38,16 +38,12 @@ function pageWriteMBps (dir, bytes = 1024 * 1024 * 1024) {
 
 export function probeHost (dir) {
   return {
-    sha1MBps: round(sha1MBps({})),
-    sha1NoShaExtMBps: round(sha1MBps({ OPENSSL_ia32cap: ':~0x20000000' })),
-    pageWriteMBps: round(pageWriteMBps(dir))
+    sha1MBps: Math.round(sha1MBps({})),
+    sha1NoShaExtMBps: Math.round(sha1MBps({ OPENSSL_ia32cap: ':~0x20000000' })),
+    pageWriteMBps: Math.round(pageWriteMBps(dir))
   }
 }
 
 export function describeHost (h) {
   return `SHA-1 ${h.sha1MBps} MB/s (${h.sha1NoShaExtMBps} without the SHA extensions), fresh page-cache writes ${h.pageWriteMBps} MB/s`
-}
-
-function round (x) {
-  return Math.round(x)
 }
