@@ -66,6 +66,9 @@ export interface TorrentOptions extends Limits {
   // 'disk' (default) writes files; 'memory' writes nothing and fetches only what its
   // readers reach, keeping pieces in a cache bounded by maxBufferBytes.
   storage?: 'disk' | 'memory'
+  // Write aligned pieces with direct I/O where the filesystem takes it and the disk keeps up
+  // (default true; see lib/storage/direct.ts); false writes through the page cache.
+  directIo?: boolean
   // Download only this torrent byte range [start, end) (default: everything).
   range?: { start: number, end: number }
   // Download only these files (indexes into meta.files), e.g. a magnet's `so=`.
@@ -275,7 +278,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
     const opts = { ...options, peers: [...given, ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
-    const store = new FileStore(opts.dir ?? '.', layout, meta.files)
+    const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
     const fresh = opts.verify === false || opts.storage === 'memory'
     const have = fresh
       ? new Bitfield(layout.pieceCount)

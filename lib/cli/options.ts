@@ -34,6 +34,7 @@ export const OPTIONS = {
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
   encryption: { arg: 'MODE', in: 'swarm', parse: encryption, help: 'MSE/PE protocol encryption: prefer (default), require or off' },
+  'no-direct-io': { in: 'files', help: 'write through the page cache (default: direct I/O where the filesystem and disk allow)' },
   'no-webseeds': { in: 'download', help: 'do not download from the torrent\'s web seeds (BEP 19)' },
   'download-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s for the whole process (K, M, G: powers of 1024; e.g. 8M)' },
   'upload-limit': { arg: 'RATE', in: 'swarm', parse: rate, help: 'bytes/s uploaded, the same way' },

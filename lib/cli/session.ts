@@ -16,6 +16,7 @@ export function torrentOptions (values: Values): TorrentOptions {
     downloadLimit: values['download-limit'],
     uploadLimit: values['upload-limit'],
     webSeeds: !values['no-webseeds'],
+    directIo: !values['no-direct-io'],
     layersTimeoutMs: peerTimeoutMs(values)
   }
 }

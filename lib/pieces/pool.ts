@@ -1,3 +1,5 @@
+import { allocPiece } from './aligned.js'
+
 // Recycled piece buffers. Pieces are the big allocations of a download; reusing them
 // keeps memory at the picker's budget instead of at whatever the GC has not yet freed.
 export class PiecePool {
@@ -6,7 +8,7 @@ export class PiecePool {
   constructor (private readonly pieceLength: number, private readonly max: number) {}
 
   get (size: number): Buffer {
-    const buf = this.free.pop() ?? Buffer.allocUnsafe(this.pieceLength)
+    const buf = this.free.pop() ?? allocPiece(this.pieceLength)
     return buf.subarray(0, size)
   }
 

@@ -7,12 +7,14 @@ import type { FileStore } from './files.js'
 import type { PiecePool } from '../pieces/pool.js'
 import type { PieceSink, SinkEvents } from '../pieces/sink.js'
 
-// Pieces are written from the event loop while the page cache takes them quickly: in this
-// VM a thread-pool write costs three times the CPU of the write itself (thread hand-offs
-// are expensive). A batch that blocks the loop longer than SLOW_BATCH_MS means the disk
-// is pushing back, and writes go to the thread pool for a while so peers are still served.
+// Aligned pieces go direct, on the thread pool (see files.ts). The rest is written from the
+// event loop while the page cache takes it quickly: in this VM a thread-pool buffered write
+// costs three times the CPU of the write itself (thread hand-offs are expensive). A batch
+// that blocks the loop longer than SLOW_BATCH_MS means the disk is pushing back, and those
+// writes go to the thread pool for a while so peers are still served.
 const SLOW_BATCH_MS = 50
 const POOL_FOR_MS = 10_000
+const IN_FLIGHT = 2
 
 export interface WriterOptions {
   highWaterMark?: number
@@ -21,6 +23,10 @@ export interface WriterOptions {
 
 export class PieceWriter extends Writable<SinkEvents> implements PieceSink {
   private poolUntil = 0
+  private inFlight = 0
+  // streamx's callback held until fewer than `below` writes are in flight: the batch that
+  // filled IN_FLIGHT (streamx hands over no more until it is called), or _final's.
+  private waiting: { cb: (err: Error | null) => void, below: number } | null = null
   private readonly slowBatchMs: number
 
   constructor (private readonly store: FileStore, private readonly pieceLength: number, private readonly pool: PiecePool, opts: WriterOptions = {}) {
@@ -28,8 +34,9 @@ export class PieceWriter extends Writable<SinkEvents> implements PieceSink {
     this.slowBatchMs = opts.slowBatchMs ?? SLOW_BATCH_MS
   }
 
-  // streamx hands over everything queued at once; on the thread pool each run of adjacent
-  // pieces becomes one positional writev instead of a round trip per piece.
+  // streamx hands over everything queued at once; each run of adjacent pieces becomes one
+  // positional write. Up to IN_FLIGHT batches are written at once: a direct write waits for
+  // the disk, and its completion for the event loop, and one at a time left the disk idle.
   _writev (batch: unknown[], cb: (err: Error | null) => void): void {
     const pieces = (batch as VerifiedPiece[]).slice().sort((a, b) => a.index - b.index)
     const runs: VerifiedPiece[][] = []
@@ -39,21 +46,44 @@ export class PieceWriter extends Writable<SinkEvents> implements PieceSink {
       else runs.push([p])
     }
     const sync = Date.now() >= this.poolUntil
-    const started = performance.now()
-    this.writeRuns(runs, sync).then(() => {
-      if (sync && performance.now() - started > this.slowBatchMs) this.poolUntil = Date.now() + POOL_FOR_MS
+    this.inFlight++
+    this.writeRuns(runs, sync).then((blocked) => {
+      if (blocked > this.slowBatchMs) this.poolUntil = Date.now() + POOL_FOR_MS
       for (const p of pieces) {
         this.pool.put(p.data)
         this.emit('stored', p.index)
         this.emit('released', p.index)
       }
-      cb(null)
-    }, cb)
+      this.ended(null)
+    }, (err: Error) => this.ended(err))
+    if (this.inFlight < IN_FLIGHT) cb(null)
+    else this.waiting = { cb, below: IN_FLIGHT }
   }
 
-  // One after another: parallel writes to one file only contend for its inode lock.
-  private async writeRuns (runs: VerifiedPiece[][], sync: boolean): Promise<void> {
-    for (const run of runs) await this.store.write(run[0].index * this.pieceLength, run.map((p) => p.data), sync)
+  _final (cb: (err: Error | null) => void): void {
+    if (this.inFlight === 0) cb(null)
+    else this.waiting = { cb, below: 1 }
+  }
+
+  // A write ended: the batch or the finish waiting for it goes on, or fails with it.
+  private ended (err: Error | null): void {
+    this.inFlight--
+    const w = this.waiting
+    if (!w) {
+      if (err) this.destroy(err)
+      return
+    }
+    if (!err && this.inFlight >= w.below) return
+    this.waiting = null
+    w.cb(err)
+  }
+
+  // A batch's runs one after another: parallel writes to one file contend for its inode lock.
+  // Resolves to the time the event loop was blocked in synchronous writes (ms).
+  private async writeRuns (runs: VerifiedPiece[][], sync: boolean): Promise<number> {
+    let blocked = 0
+    for (const run of runs) blocked += await this.store.write(run[0].index * this.pieceLength, run.map((p) => p.data), sync)
+    return blocked
   }
 
   async read (index: number, begin: number, length: number): Promise<Buffer> {
