@@ -151,6 +151,13 @@ async function scenario (key, active) {
     watch.badRequests = () => bad.reduce((n, b) => n + b.stats.requests, 0)
     watch.badBlocksSent = () => bad.reduce((n, b) => n + b.stats.sent, 0)
   }
+  // The first download from fresh seeders and relays ran 35-50% slower in (a), whichever client
+  // came first (2026-12-02: pears-file, pears-stdout); one unmeasured download warms them up.
+  const warm = path.join(dir, 'warm-up')
+  await fsp.mkdir(warm)
+  await clients['pears-stdout'].run(ctx, warm, timeout)
+  await fsp.rm(warm, { recursive: true, force: true })
+  console.log(`bench:wan: (${key}) warm-up download done`)
   const results = await rounds({ clients, active, ctx, workDir: dir, opts: { ...opts, timeout }, watch, alive, label: `(${key}) ` })
 
   seeders.stop()
