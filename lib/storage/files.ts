@@ -81,15 +81,16 @@ export class FileStore {
     const fh = await this.directHandle(i)
     if (!fh) return false
     const started = performance.now()
+    let written
     try {
-      await writeAll(fh, e.views, e.position)
+      written = await writeAll(fh, e.views, e.position)
     } catch (err) {
       // A filesystem that takes O_DIRECT at open but not these alignments.
       if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err
       this.policy.enabled = false
       return false
     }
-    this.policy.record(e.views.reduce((n, v) => n + v.length, 0), performance.now() - started)
+    this.policy.record(written, performance.now() - started)
     return true
   }
 
@@ -180,12 +181,14 @@ export class FileStore {
 const SYNC_SLICE = 16 * 1024
 
 // writev may stop short (a signal, a full disk); the rest goes one buffer at a time.
-async function writeAll (fh: fs.FileHandle, views: Buffer[], position: number): Promise<void> {
+// Resolves to the bytes written: all of `views`.
+async function writeAll (fh: fs.FileHandle, views: Buffer[], position: number): Promise<number> {
   const length = views.reduce((n, v) => n + v.length, 0)
   for (let done = (await fh.writev(views, position)).bytesWritten; done < length;) {
     const rest = slice(views, done, length - done)[0]
     done += (await fh.write(rest, 0, rest.length, position + done)).bytesWritten
   }
+  return length
 }
 
 function writeSlices (fd: number, views: Buffer[], position: number): void {
