@@ -1,6 +1,5 @@
 // The public Torrent: wires metainfo, storage, picker, assembler, writer, swarm and
 // trackers together. It decides nothing itself; each stage owns its job.
-import { newPeerId } from './peer-id.js'
 import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
@@ -17,6 +16,7 @@ import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from 
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
+import { PeerNetwork } from './net/network.js'
 import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
@@ -46,6 +46,11 @@ const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export interface TorrentOptions extends Limits {
+  // The session's peer network (peer ID, listening port, connector); the torrent holds a
+  // reference while it runs. Without one it starts its own on `port`/`host`: a session of one.
+  network?: PeerNetwork
+  // The swarm a magnet's metadata came over: the download keeps its peers.
+  swarm?: Swarm
   // Output directory (default: the current directory).
   dir?: string
   // Peers to dial besides those the trackers return: 'host:port' or { host, port }.
@@ -147,15 +152,13 @@ export class TorrentFile {
 export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource {
   readonly meta: Metainfo
   readonly layout: Layout
-  readonly peerId = newPeerId()
   readonly files: TorrentFile[]
-  port = 0
   have: Bitfield
   // Pieces readers can read now (on disk, or in the memory window).
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
   private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
-  private readonly opts: TorrentOptions & { peers: PeerAddress[] }
+  private readonly opts: TorrentOptions & { peers: PeerAddress[], network: PeerNetwork }
   private readonly store: FileStore
   private readonly picker: Picker<Source>
   private readonly assembler: Assembler
@@ -184,7 +187,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private lastRescue = 0
   private destroyed = false
 
-  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[] }) {
+  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[], network: PeerNetwork }) {
     super()
     this.meta = meta
     this.layout = layout
@@ -222,18 +225,18 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.sink.on('released', (index) => this.onReleased(index))
     this.sink.on('error', (err) => this.fail(err))
 
-    this.swarm = new Swarm({
-      infoHash: meta.infoHash,
+    const swarmOptions = {
       altInfoHash: meta.version === 'hybrid' ? meta.infoHashV2?.subarray(0, 20) : undefined,
-      peerId: this.peerId,
       pieceCount: layout.pieceCount,
       metadataSize: () => meta.raw.length,
-      onBlock: (peer, block, done) => this.onBlock(peer, block, done),
+      onBlock: (peer: Peer, block: Block, done: () => void) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
       throttle: this.throttles.download,
       encryption: opts.encryption
-    })
+    }
+    this.swarm = opts.swarm ?? new Swarm({ network: opts.network, infoHash: meta.infoHash, ...swarmOptions })
+    if (opts.swarm) opts.swarm.upgrade(swarmOptions)
     this.webSeeds = new WebSeeds({
       urls: opts.webSeeds === false ? [] : meta.webSeeds,
       layout,
@@ -248,22 +251,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
-    this.swarm.on('peer', (peer) => {
-      peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
-      this.scheduler.attach(peer)
-      this.pex?.attach(peer)
-      peer.once('close', () => { this.uploadedByGone += peer.uploaded })
-      this.uploader.attach(peer)
-      this.choker.attach(peer)
-      peer.sendBitfield(this.have)
-      peer.on('metadata', (m) => { if (m.type === 'request') this.serveMetadata(peer, m.piece) })
-      peer.on('hash-request', (r) => this.serveHashes(peer, r))
-      // Two seeds have nothing to trade.
-      const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
-      peer.on('bitfield', dropIfSeed)
-      peer.on('have', dropIfSeed)
-      this.emit('peer', peer)
-    })
+    this.swarm.on('peer', (peer) => this.onPeer(peer))
     this.pex = opts.pex === false || meta.private
       ? null
       : new Pex({ peers: this.swarm.peers, add: (p) => this.swarm.add(p), offend: (p, n, why) => this.swarm.offend(p, n, why), seeding: () => this.picker.done })
@@ -271,23 +259,58 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
+  private onPeer (peer: Peer): void {
+    peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
+    this.scheduler.attach(peer)
+    this.pex?.attach(peer)
+    peer.once('close', () => { this.uploadedByGone += peer.uploaded })
+    this.uploader.attach(peer)
+    this.choker.attach(peer)
+    peer.sendBitfield(this.have)
+    peer.on('metadata', (m) => { if (m.type === 'request') this.serveMetadata(peer, m.piece) })
+    peer.on('hash-request', (r) => this.serveHashes(peer, r))
+    // Two seeds have nothing to trade.
+    const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
+    peer.on('bitfield', dropIfSeed)
+    peer.on('have', dropIfSeed)
+    this.emit('peer', peer)
+  }
+
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
     const given = toPeerAddresses(options.peers)
+    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption })
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
-    const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
-    const opts = { ...options, peers: [...given, ...peers] }
-    const layout = new Layout(meta.pieceLength, meta.length, meta.files)
-    const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
-    const fresh = opts.verify === false || opts.storage === 'memory'
-    const have = fresh
-      ? new Bitfield(layout.pieceCount)
-      : opts.recheck
-        ? await verifyExisting(store, layout, verifierFor(meta, layout))
-        : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
-    const t = new Torrent(meta, have, store, layout, opts)
-    await t.start()
-    return t
+    let swarm = options.swarm
+    try {
+      const completed = await completeLayers(source, { ...options, network, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+      swarm ??= completed.swarm
+      const meta = completed.meta
+      const opts = { ...options, peers: given, network, swarm }
+      const layout = new Layout(meta.pieceLength, meta.length, meta.files)
+      const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
+      const fresh = opts.verify === false || opts.storage === 'memory'
+      const have = fresh
+        ? new Bitfield(layout.pieceCount)
+        : opts.recheck
+          ? await verifyExisting(store, layout, verifierFor(meta, layout))
+          : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
+      const t = new Torrent(meta, have, store, layout, opts)
+      await t.start()
+      return t
+    } catch (err) {
+      await Promise.all([swarm?.destroy(), network.release()])
+      throw err
+    }
+  }
+
+  // The port peers reach this torrent on (the session's; 0: none).
+  get port (): number {
+    return this.opts.network.port
+  }
+
+  get peerId (): Buffer {
+    return this.opts.network.peerId
   }
 
   // Nothing left to fetch (in memory mode also: no reader left).
@@ -385,6 +408,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.stopDht?.()
     this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
+    await this.opts.network.release()
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
       if (this.sink.destroyed) return resolve()
@@ -401,13 +425,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   private async start (): Promise<void> {
     if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
-    if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
         tiers: this.meta.announce,
         infoHash: this.meta.infoHash,
         peerId: this.peerId,
-        port: this.port,
+        port: this.port || 0,
         timeoutMs: this.opts.trackerTimeoutMs,
         stats: () => ({ uploaded: this.progress.uploaded, downloaded: this.downloaded, left: this.left() })
       })
@@ -418,6 +441,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
+    }
+    // A magnet's metadata peers are the download's first peers.
+    for (const peer of this.swarm.peers) {
+      this.onPeer(peer)
+      peer.adopt(this.layout.pieceCount, this.throttles.download)
     }
     this.swarm.add(this.opts.peers)
     if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))
