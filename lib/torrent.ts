@@ -26,6 +26,7 @@ import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
 import { Throttles, type Limits } from './core/throttle.js'
+import { MemoryBudget, type MemoryShare } from './core/memory.js'
 import { WebSeeds } from './webseed/seeds.js'
 import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
@@ -46,6 +47,13 @@ const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export interface TorrentOptions extends Limits {
+  // Where the fast-resume record lives, kept after completion (a session's state
+  // directory). Default: DIR/.pears/<info-hash>.resume while unfinished, removed when done.
+  resumeFile?: string
+  // A session's share of its memory cap (instead of maxBufferBytes).
+  memory?: MemoryShare
+  // The session's rate limits, which this torrent's own stay within.
+  sessionLimits?: Throttles
   // The session's peer network (peer ID, listening port, connector); the torrent holds a
   // reference while it runs. Without one it starts its own on `port`/`host`: a session of one.
   network?: PeerNetwork
@@ -163,6 +171,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
+  private readonly memory: MemoryShare
   private readonly sink: PieceSink
   private readonly cache: MemoryCache | null
   private readonly swarm: Swarm
@@ -195,15 +204,17 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
-    this.throttles = new Throttles(opts)
-    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
-    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
+    this.throttles = new Throttles(opts, opts.sessionLimits)
+    // The session's share of its memory cap, or the whole of this torrent's own.
+    const share = opts.memory ?? new MemoryBudget(opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES).join()
+    this.memory = share
+    const budget = { get floor () { return Math.min(share.cap, FLOOR_BUFFER_BYTES) }, get cap () { return share.cap } }
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
     // A memory torrent fetches nothing but the windows: each reader's is the budget's worth.
     this.deadlines = new Deadlines(layout, () => Math.max(2, Math.floor(this.picker.budget / meta.pieceLength)), memory)
-    this.picker = new Picker(layout, have, floor, memory)
+    this.picker = new Picker(layout, have, budget.floor, memory)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
@@ -211,7 +222,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     // As many free pieces as the budget may hold: a piece dropped past the pool is garbage
     // until a collection, on top of the budget (GC time and peak RSS in a WAN stream).
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(cap / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, () => Math.ceil(share.cap / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
     this.cache = memory ? new MemoryCache(this.pool) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
@@ -248,7 +259,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       stallMs: opts.requestTimeoutMs
     })
     this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
-    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
+    this.scheduler = new Scheduler(this.picker, this.sources, budget)
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
     this.swarm.on('peer', (peer) => this.onPeer(peer))
@@ -294,7 +305,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
         ? new Bitfield(layout.pieceCount)
         : opts.recheck
           ? await verifyExisting(store, layout, verifierFor(meta, layout))
-          : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
+          : (await loadResume(opts.resumeFile ?? resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
       const t = new Torrent(meta, have, store, layout, opts)
       await t.start()
       return t
@@ -388,6 +399,16 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return createServer(this)
   }
 
+  // Writes the fast-resume record now (a session does so periodically, so a crash loses
+  // little: the files newer than the record are re-hashed, never fetched again).
+  saveResume (): Promise<void> {
+    return saveResume(this.resumeFile, this.store, this.have)
+  }
+
+  private get resumeFile (): string {
+    return this.opts.resumeFile ?? resumePath(this.opts.dir ?? '.', this.meta.infoHash)
+  }
+
   // Changes the rate limits while running (bytes per second, 0: none).
   setLimits (limits: Limits): void {
     this.throttles.set(limits)
@@ -410,6 +431,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     await this.opts.network.release()
     this.assembler.destroy()
+    this.memory.leave()
     await new Promise<void>((resolve) => {
       if (this.sink.destroyed) return resolve()
       this.sink.once('close', () => resolve())
@@ -417,9 +439,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     await this.store.close()
     if (this.opts.storage !== 'memory' && this.have.count > 0) {
-      // Only an optimisation: without it the next start re-hashes. Done: no record left.
-      const record = resumePath(this.opts.dir ?? '.', this.meta.infoHash)
-      await (this.done ? clearResume(record) : saveResume(record, this.store, this.have)).catch(() => {})
+      // Only an optimisation: without it the next start re-hashes. Done: no record left,
+      // unless a session keeps it (a restart then seeds without re-hashing).
+      await (this.done && this.opts.resumeFile === undefined ? clearResume(this.resumeFile) : saveResume(this.resumeFile, this.store, this.have)).catch(() => {})
     }
   }
 
@@ -551,8 +573,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private finish (): void {
     if (this.finished) return
     this.finished = true
-    // Seeding reads from disk: the download's spare piece buffers are not needed again.
-    if (!this.cache) this.pool.clear()
+    // Seeding reads from disk: the download's spare piece buffers and its share of the
+    // memory cap are not needed again.
+    if (!this.cache) {
+      this.pool.clear()
+      this.memory.leave()
+    }
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
     this.webSeeds.destroy()
