@@ -20,7 +20,7 @@ import { PeerNetwork } from './net/network.js'
 import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
-import { Announcer } from './tracker/announcer.js'
+import { Announcer, type TrackerState } from './tracker/announcer.js'
 
 import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
@@ -118,6 +118,8 @@ export interface Progress {
   // any more) and pieces that failed their hash check.
   wasted: number
   peers: number
+  // Connected peers that have every piece.
+  seeds: number
   webSeeds: number
   known: number
   rate: number
@@ -161,6 +163,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   readonly meta: Metainfo
   readonly layout: Layout
   readonly files: TorrentFile[]
+  // How the pieces on disk were found at open: trusted from the resume record (files
+  // unchanged since), re-hashed, or not looked at (memory mode, `verify: false`).
+  checkedBy: 'record' | 'hash' | 'none' = 'none'
   have: Bitfield
   // Pieces readers can read now (on disk, or in the memory window).
   private readonly stored: Bitfield
@@ -301,12 +306,13 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       const layout = new Layout(meta.pieceLength, meta.length, meta.files)
       const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
       const fresh = opts.verify === false || opts.storage === 'memory'
-      const have = fresh
-        ? new Bitfield(layout.pieceCount)
+      const checked = fresh
+        ? { have: new Bitfield(layout.pieceCount), by: 'none' as const }
         : opts.recheck
-          ? await verifyExisting(store, layout, verifierFor(meta, layout))
-          : (await loadResume(opts.resumeFile ?? resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
-      const t = new Torrent(meta, have, store, layout, opts)
+          ? { have: await verifyExisting(store, layout, verifierFor(meta, layout)), by: 'hash' as const }
+          : await loadResume(opts.resumeFile ?? resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout)).then((r) => ({ have: r.have, by: r.hashed ? 'hash' as const : 'record' as const }))
+      const t = new Torrent(meta, checked.have, store, layout, opts)
+      t.checkedBy = checked.by
       await t.start()
       return t
     } catch (err) {
@@ -332,7 +338,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   get progress (): Progress {
     let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
-    for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
+    let seeds = 0
+    for (const p of this.swarm.peers) {
+      rate += p.rate
+      uploaded += p.uploaded
+      if (p.bitfield.complete) seeds++
+    }
     return {
       verified: this.have.count,
       verifiedAtStart: this.verifiedAtStart,
@@ -341,6 +352,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       uploaded,
       wasted: this.wasted,
       peers: this.swarm.peers.size,
+      seeds,
       webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
       rate,
@@ -407,6 +419,16 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   private get resumeFile (): string {
     return this.opts.resumeFile ?? resumePath(this.opts.dir ?? '.', this.meta.infoHash)
+  }
+
+  // The last announce to each tracker (empty when the torrent does not announce).
+  get trackers (): ReadonlyMap<string, TrackerState> {
+    return this.announcer?.states ?? new Map()
+  }
+
+  // Asks every tracker for peers now (as far as each one's `min interval` allows).
+  reannounce (): void {
+    this.announcer?.announceNow()
   }
 
   // Changes the rate limits while running (bytes per second, 0: none).
