@@ -10,13 +10,14 @@ import { fetchLayers, MetadataTimeoutError } from './layers.js'
 import { discoverPeers, type DiscoverOptions } from './discover.js'
 import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../core/types.js'
+import type { PearsError } from '../core/errors.js'
 
 export interface ResolveOptions {
   maxMetadataSize?: number
   timeoutMs?: number
   trackerTimeoutMs?: number
   discover?: DiscoverOptions['discover']
-  onWarning?: (err: Error) => void
+  onWarning?: (err: PearsError) => void
   encryption?: Encryption
 }
 

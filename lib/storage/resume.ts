@@ -37,6 +37,35 @@ export async function clearResume (file: string): Promise<void> {
   await rmdir(path.dirname(file)).catch(() => {})
 }
 
+// A torrent's files and where its record goes.
+export interface Resumable { dir: string, infoHash: Buffer, store: FileStore, layout: Layout }
+
+// The options of a torrent that decide what it trusts and keeps.
+export interface ResumePolicy {
+  // false: start from nothing, checking no file.
+  verify?: boolean
+  // Re-hash every piece even when the record matches the files.
+  recheck?: boolean
+  // A memory torrent has no files: it starts from nothing and keeps nothing.
+  storage?: 'disk' | 'memory'
+}
+
+// The pieces good on disk when a torrent opens.
+export async function piecesAtOpen (r: Resumable, verify: Verifier, policy: ResumePolicy): Promise<Bitfield> {
+  if (policy.verify === false || policy.storage === 'memory') return new Bitfield(r.layout.pieceCount)
+  if (policy.recheck) return verifyExisting(r.store, r.layout, verify)
+  return (await loadResume(resumePath(r.dir, r.infoHash), r.store, r.layout, verify)).have
+}
+
+// What a torrent leaves on the way out (its files closed): a record while the download is
+// unfinished, none once it is done, and nothing for a torrent that holds no piece. Only an
+// optimisation: without a record the next start re-hashes, so a failure to write it is ignored.
+export async function resumeAtClose (r: Resumable, have: Bitfield, done: boolean, policy: ResumePolicy): Promise<void> {
+  if (policy.storage === 'memory' || have.count === 0) return
+  const record = resumePath(r.dir, r.infoHash)
+  await (done ? clearResume(record) : saveResume(record, r.store, have)).catch(() => {})
+}
+
 export interface ResumeResult { have: Bitfield, hashed: boolean }
 
 export async function loadResume (file: string, store: FileStore, layout: Layout, verify: Verifier): Promise<ResumeResult> {
