@@ -22,8 +22,10 @@ export class Readers {
   readonly stored: Bitfield
   private readonly deadlines: Deadlines
   private readonly waiting = new Map<number, Waiter[]>()
-  // Set once the torrent is gone: every read from then on fails with it.
-  private ended: Error | null = null
+  // Once the torrent failed, a read of a piece not stored fails with the error at once
+  // (nothing will fetch it); once it is gone (`ended`), every read does.
+  private failed: Error | null = null
+  private ended = false
 
   // `have`: the pieces verified on disk so far (a memory torrent has none).
   constructor (private readonly layout: Layout, have: Bitfield, private readonly opts: ReadersOptions) {
@@ -51,9 +53,10 @@ export class Readers {
 
   // Resolves once piece `index` is stored (at once if it is).
   waitFor (index: number, reader: OrderedStream): Promise<void> {
-    if (this.ended) return Promise.reject(this.ended)
+    if (this.ended) return Promise.reject(this.failed)
     this.open(reader)
     if (this.stored.get(index)) return Promise.resolve()
+    if (this.failed) return Promise.reject(this.failed)
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(index) ?? []
       list.push({ reader, resolve, reject })
@@ -89,9 +92,11 @@ export class Readers {
     this.opts.changed(windows, this.deadlines.urgent(this.stored, windows))
   }
 
-  // Fails every waiting read with `err`; `final`: every later read too.
+  // Fails every waiting read with `err`, and every later read of a piece not stored;
+  // `final`: every later read (the first error given stays the one reads fail with).
   reject (err: Error, final = false): void {
-    if (final) this.ended = err
+    this.failed ??= err
+    this.ended ||= final
     for (const list of this.waiting.values()) for (const w of list) w.reject(err)
     this.waiting.clear()
   }

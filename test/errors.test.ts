@@ -1,0 +1,110 @@
+// Warnings and errors carry a machine-readable `code` (lib/core/errors.ts) beside their
+// message, as an API or a web page shows them: a dead tracker, a peer sending garbage
+// beside an honest libtorrent seeder, a full disk, and bad input.
+import t from 'tap'
+import path from 'node:path'
+import net from 'node:net'
+import dgram from 'node:dgram'
+import os from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmdirSync } from 'node:fs'
+import { createTorrent, open, parseMagnet, parseTorrent, PearsError, StorageError, type ErrorCode } from '../lib/index.js'
+import type { Torrent } from '../lib/torrent.js'
+import { startLtSeeder, sha1File } from './helpers/libtorrent.js'
+import { startBadSeeder, sourceBytes } from './helpers/bad-seeders.js'
+import { makeTorrent, MiB } from './helpers/swarm.js'
+
+// A port nothing listens on (bound, then released).
+async function deadTcpPort (): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function deadUdpPort (): Promise<number> {
+  const socket = dgram.createSocket('udp4')
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  const { port } = socket.address()
+  await new Promise<void>((resolve) => socket.close(resolve))
+  return port
+}
+
+// Resolves with the warnings seen once `until` holds for them.
+function warningsUntil (torrent: Torrent, until: (w: PearsError[]) => boolean): Promise<PearsError[]> {
+  const seen: PearsError[] = []
+  return new Promise((resolve) => torrent.on('warning', (w) => {
+    seen.push(w)
+    if (until(seen)) resolve(seen)
+  }))
+}
+
+const codes = (w: PearsError[]): ErrorCode[] => w.map((e) => e.code)
+
+t.test("dead trackers (HTTP and UDP): 'tracker-failed' warnings naming each tracker", async (t) => {
+  const dir = t.testdir({ src: { 'a.bin': Buffer.alloc(100_000, 3) } })
+  const http = `http://127.0.0.1:${await deadTcpPort()}/announce`
+  const udp = `udp://127.0.0.1:${await deadUdpPort()}`
+  const meta = parseTorrent(await createTorrent(path.join(dir, 'src', 'a.bin'), { announce: [http, udp] }))
+  const torrent = await open(meta, { dir: path.join(dir, 'src'), port: null, trackerTimeoutMs: 2000 })
+  t.teardown(() => torrent.destroy())
+  const warnings = await warningsUntil(torrent, (w) => [http, udp].every((url) => w.some((e) => e.message.startsWith(url))))
+  for (const url of [http, udp]) {
+    const w = warnings.find((e) => e.message.startsWith(url))
+    t.ok(w instanceof PearsError, `${url}: a PearsError`)
+    t.equal(w?.code, 'tracker-failed', `${url}: ${w?.message}`)
+    t.equal((w?.cause as PearsError | undefined)?.code, 'tracker-failed', 'its cause is the TrackerError')
+  }
+})
+
+t.test("a peer sending garbage beside libtorrent: 'piece-failed', then 'peer-banned'; the download completes", async (t) => {
+  const dir = t.testdir({ out: {}, work: {} })
+  const made = await makeTorrent(dir, 'g.bin', [{ path: 'g.bin', size: MiB + 4321 }], 65536)
+  const garbage = await startBadSeeder(made.meta, 'garbage', await sourceBytes([path.join(made.src, 'g.bin')]))
+  t.teardown(() => garbage.close())
+  const honest = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
+  t.teardown(() => honest.stop())
+  // The garbage peer alone first, so its pieces are the ones that fail. It speaks plaintext only.
+  const torrent = await open(made.meta, { dir: path.join(dir, 'out'), port: null, announce: false, encryption: 'off', peers: [`127.0.0.1:${garbage.port}`] })
+  t.teardown(() => torrent.destroy())
+  const warnings = await warningsUntil(torrent, (w) => w.some((e) => e.code === 'peer-banned'))
+  t.ok(codes(warnings).includes('piece-failed'), `pieces failed first: ${codes(warnings).join(', ')}`)
+  t.match(warnings.find((e) => e.code === 'piece-failed')?.message, /^piece \d+ failed its hash check; fetching it again$/)
+  t.match(warnings.find((e) => e.code === 'peer-banned')?.message, new RegExp(`^banned 127\\.0\\.0\\.1:${garbage.port}: piece \\d+ failed its hash check$`))
+  torrent.addPeers([`127.0.0.1:${honest.port}`])
+  if (!torrent.done) await new Promise<void>((resolve) => torrent.once('done', () => resolve()))
+  t.equal(await sha1File(path.join(dir, 'out', 'g.bin')), await sha1File(path.join(made.src, 'g.bin')))
+})
+
+t.test("a full disk: the torrent's 'error' is a StorageError coded 'disk-full'", async (t) => {
+  const dir = t.testdir({ work: {} })
+  const made = await makeTorrent(dir, 'full.bin', [{ path: 'full.bin', size: 4 * MiB }])
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
+  t.teardown(() => seeder.stop())
+  // A 1 MiB tmpfs outside the test directory (tap removes that before teardowns run).
+  const mnt = mkdtempSync(path.join(os.tmpdir(), 'pears-codes-'))
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt])
+  t.teardown(() => {
+    execFileSync('umount', [mnt])
+    rmdirSync(mnt)
+  })
+  const torrent = await open(made.meta, { dir: mnt, port: null, announce: false, peers: [`127.0.0.1:${seeder.port}`] })
+  t.teardown(() => torrent.destroy())
+  const reader = torrent.createReadStream()
+  const readerFailed = new Promise<Error>((resolve) => reader.once('error', resolve))
+  reader.resume()
+  const err = await new Promise<PearsError>((resolve) => torrent.once('error', resolve))
+  t.type(err, StorageError)
+  t.equal(err.code, 'disk-full')
+  t.equal((err as StorageError).errno, 'ENOSPC')
+  t.match(err.message, /ENOSPC/, 'the file system\'s message is kept')
+  t.equal(await readerFailed, err, 'a waiting reader fails with the same error')
+})
+
+t.test('bad input: the thrown errors carry their codes', async (t) => {
+  const dir = t.testdir({ empty: {} })
+  t.throws(() => parseTorrent(Buffer.from('not a torrent')), { name: 'MetainfoError', code: 'metainfo' })
+  t.throws(() => parseMagnet('magnet:?dn=no-hash'), { name: 'MagnetError', code: 'magnet' })
+  await t.rejects(createTorrent(path.join(dir, 'empty')), { name: 'CreateError', code: 'create' })
+})
