@@ -1,12 +1,19 @@
 // What a torrent is opened with (TorrentOptions), what it reports (Progress) and how a
 // byte range of it is asked for (ReadRange): the public shapes of lib/torrent.ts.
 import type { Limits } from './core/throttle.js'
+import type { PeerNetwork } from './net/network.js'
 import type { PeerInput } from './peer-address.js'
 import type { StreamState } from './stream/deadlines.js'
 import type { Dht } from './swarm/dht.js'
+import type { Swarm } from './swarm/swarm.js'
 import type { Encryption } from './wire/mse.js'
 
 export interface TorrentOptions extends Limits {
+  // The session's peer network (peer ID, listening port, connector); the torrent holds a
+  // reference while it runs. Without one it starts its own on `port`/`host`: a session of one.
+  network?: PeerNetwork
+  // The swarm a magnet's metadata came over: the download keeps its peers.
+  swarm?: Swarm
   // Output directory (default: the current directory).
   dir?: string
   // Peers to dial besides those the trackers return: 'host:port' or { host, port }.

@@ -1,6 +1,5 @@
 // The public Torrent: wires metainfo, storage, picker, assembler, writer, swarm and
 // trackers together. It decides nothing itself; each stage owns its job.
-import { newPeerId } from './peer-id.js'
 import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
@@ -17,6 +16,7 @@ import { piecesAtOpen, resumeAtClose } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
+import { PeerNetwork } from './net/network.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
@@ -39,7 +39,7 @@ import { dropSeeds, dropWhenBothSeed } from './swarm/seed-drop.js'
 import { rescuer } from './swarm/rescue.js'
 import { watchPeers } from './peer-timeout.js'
 import { PearsError, warning } from './core/errors.js'
-import type { PeerAddress } from './core/types.js'
+import type { Block, PeerAddress } from './core/types.js'
 
 // Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
 // budget was no faster there, only bigger and colder). The budget grows from it with the
@@ -60,9 +60,7 @@ interface TorrentEvents {
 }
 
 export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource {
-  readonly peerId = newPeerId()
   readonly files: TorrentFile[]
-  port = 0
   private readonly readers: Readers
   private readonly picker: Picker<Source>
   private readonly assembler: Assembler
@@ -87,7 +85,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private failed = false
   private destroyed = false
 
-  private constructor (readonly meta: Metainfo, public have: Bitfield, private readonly store: FileStore, readonly layout: Layout, private readonly opts: TorrentOptions & { peers: PeerAddress[] }) {
+  private constructor (readonly meta: Metainfo, public have: Bitfield, private readonly store: FileStore, readonly layout: Layout, private readonly opts: TorrentOptions & { peers: PeerAddress[], network: PeerNetwork }) {
     super()
     this.verifiedAtStart = have.count
     this.throttles = new Throttles(opts)
@@ -122,18 +120,18 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.sink.on('released', (index) => this.onReleased(index))
     this.sink.on('error', (err) => this.fail(storageError(err)))
 
-    this.swarm = new Swarm({
-      infoHash: meta.infoHash,
+    const swarmOptions = {
       altInfoHash: meta.version === 'hybrid' ? meta.infoHashV2?.subarray(0, 20) : undefined,
-      peerId: this.peerId,
       pieceCount: layout.pieceCount,
       metadataSize: () => meta.raw.length,
-      onBlock: (peer, block, done) => this.intake.block(peer, block, done),
+      onBlock: (peer: Peer, block: Block, done: () => void) => this.intake.block(peer, block, done),
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
       throttle: this.throttles.download,
       encryption: opts.encryption
-    })
+    }
+    this.swarm = opts.swarm ?? new Swarm({ network: opts.network, infoHash: meta.infoHash, ...swarmOptions })
+    if (opts.swarm) opts.swarm.upgrade(swarmOptions)
     this.webSeeds = new WebSeeds({
       urls: opts.webSeeds === false ? [] : meta.webSeeds,
       layout,
@@ -160,17 +158,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
-    this.swarm.on('peer', (peer) => {
-      peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
-      this.scheduler.attach(peer)
-      this.pex?.attach(peer)
-      this.uploader.attach(peer)
-      this.choker.attach(peer)
-      peer.sendBitfield(this.have)
-      serveMetadata(peer, this.meta)
-      dropWhenBothSeed(peer, () => this.picker.done)
-      this.emit('peer', peer)
-    })
+    this.swarm.on('peer', (peer) => this.onPeer(peer))
     this.pex = opts.pex === false || meta.private
       ? null
       : new Pex({ peers: this.swarm.peers, add: (p) => this.swarm.add(p), offend: (p, n, why) => this.swarm.offend(p, n, why), seeding: () => this.picker.done })
@@ -179,18 +167,48 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', warning('peer-banned', `banned ${addr}: ${why}`)))
   }
 
+  private onPeer (peer: Peer): void {
+    peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
+    this.scheduler.attach(peer)
+    this.pex?.attach(peer)
+    this.uploader.attach(peer)
+    this.choker.attach(peer)
+    peer.sendBitfield(this.have)
+    serveMetadata(peer, this.meta)
+    dropWhenBothSeed(peer, () => this.picker.done)
+    this.emit('peer', peer)
+  }
+
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
     const given = toPeerAddresses(options.peers)
+    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption })
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
-    const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
-    const opts = { ...options, peers: [...given, ...peers] }
-    const layout = new Layout(meta.pieceLength, meta.length, meta.files)
-    const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
-    const have = await piecesAtOpen({ dir: opts.dir ?? '.', infoHash: meta.infoHash, store, layout }, verifierFor(meta, layout), opts)
-    const t = new Torrent(meta, have, store, layout, opts)
-    await t.start()
-    return t
+    let swarm = options.swarm
+    try {
+      const completed = await completeLayers(source, { ...options, network, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+      swarm ??= completed.swarm
+      const meta = completed.meta
+      const opts = { ...options, peers: given, network, swarm }
+      const layout = new Layout(meta.pieceLength, meta.length, meta.files)
+      const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
+      const have = await piecesAtOpen({ dir: opts.dir ?? '.', infoHash: meta.infoHash, store, layout }, verifierFor(meta, layout), opts)
+      const t = new Torrent(meta, have, store, layout, opts)
+      await t.start()
+      return t
+    } catch (err) {
+      await Promise.all([swarm?.destroy(), network.release()])
+      throw err
+    }
+  }
+
+  // The port peers reach this torrent on (the session's; 0: none).
+  get port (): number {
+    return this.opts.network.port
+  }
+
+  get peerId (): Buffer {
+    return this.opts.network.peerId
   }
 
   // Nothing left to fetch (in memory mode also: no reader left).
@@ -274,6 +292,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.stopDht?.()
     this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
+    await this.opts.network.release()
     this.assembler.destroy()
     await new Promise<void>((resolve) => {
       if (this.sink.destroyed) return resolve()
@@ -286,13 +305,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   private async start (): Promise<void> {
     if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
-    if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
         tiers: this.meta.announce,
         infoHash: this.meta.infoHash,
         peerId: this.peerId,
-        port: this.port,
+        port: this.port || 0,
         timeoutMs: this.opts.trackerTimeoutMs,
         stats: () => ({ uploaded: this.progress.uploaded, downloaded: this.intake.downloaded, left: this.left() })
       })
@@ -303,6 +321,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
+    }
+    // A magnet's metadata peers are the download's first peers.
+    for (const peer of this.swarm.peers) {
+      this.onPeer(peer)
+      peer.adopt(this.layout.pieceCount, this.throttles.download)
     }
     this.swarm.add(this.opts.peers)
     if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))

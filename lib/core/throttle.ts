@@ -66,7 +66,8 @@ export class ReadGate {
   private timer: NodeJS.Timeout | null = null
   private isPaused = false
 
-  constructor (private readonly source: Pausable, private readonly throttle?: Throttle) {}
+  // `throttle` may change while reading (a magnet's peer joins its torrent's limits).
+  constructor (private readonly source: Pausable, public throttle?: Throttle) {}
 
   // A chunk of `n` bytes was read; `more` is false when its consumer is full.
   read (n: number, more = true): void {
