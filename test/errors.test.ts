@@ -5,14 +5,12 @@ import t from 'tap'
 import path from 'node:path'
 import net from 'node:net'
 import dgram from 'node:dgram'
-import os from 'node:os'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmdirSync } from 'node:fs'
 import { createTorrent, open, parseMagnet, parseTorrent, PearsError, StorageError, type ErrorCode } from '../lib/index.js'
 import type { Torrent } from '../lib/torrent.js'
 import { startLtSeeder, sha1File } from './helpers/libtorrent.js'
 import { startBadSeeder, sourceBytes } from './helpers/bad-seeders.js'
 import { makeTorrent, MiB } from './helpers/swarm.js'
+import { smallDisk } from './helpers/tmpfs.js'
 
 // A port nothing listens on (bound, then released).
 async function deadTcpPort (): Promise<number> {
@@ -82,13 +80,7 @@ t.test("a full disk: the torrent's 'error' is a StorageError coded 'disk-full'",
   const made = await makeTorrent(dir, 'full.bin', [{ path: 'full.bin', size: 4 * MiB }])
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
   t.teardown(() => seeder.stop())
-  // A 1 MiB tmpfs outside the test directory (tap removes that before teardowns run).
-  const mnt = mkdtempSync(path.join(os.tmpdir(), 'pears-codes-'))
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt])
-  t.teardown(() => {
-    execFileSync('umount', [mnt])
-    rmdirSync(mnt)
-  })
+  const mnt = smallDisk(t, '1m')
   const torrent = await open(made.meta, { dir: mnt, port: null, announce: false, peers: [`127.0.0.1:${seeder.port}`] })
   t.teardown(() => torrent.destroy())
   const reader = torrent.createReadStream()
