@@ -7,9 +7,9 @@ import net from 'node:net'
 import dgram from 'node:dgram'
 import { createTorrent, open, parseMagnet, parseTorrent, PearsError, StorageError, type ErrorCode } from '../lib/index.js'
 import type { Torrent } from '../lib/torrent.js'
-import { startLtSeeder, sha1File } from './helpers/libtorrent.js'
-import { startBadSeeder, sourceBytes } from './helpers/bad-seeders.js'
-import { makeTorrent, MiB } from './helpers/swarm.js'
+import { sha1File } from './helpers/libtorrent.js'
+import { startBadSeeder } from './helpers/bad-seeders.js'
+import { seeded, MiB } from './helpers/swarm.js'
 import { smallDisk } from './helpers/tmpfs.js'
 
 // A port nothing listens on (bound, then released).
@@ -57,12 +57,9 @@ t.test("dead trackers (HTTP and UDP): 'tracker-failed' warnings naming each trac
 })
 
 t.test("a peer sending garbage beside libtorrent: 'piece-failed', then 'peer-banned'; the download completes", async (t) => {
-  const dir = t.testdir({ out: {}, work: {} })
-  const made = await makeTorrent(dir, 'g.bin', [{ path: 'g.bin', size: MiB + 4321 }], 65536)
-  const garbage = await startBadSeeder(made.meta, 'garbage', await sourceBytes([path.join(made.src, 'g.bin')]))
+  const { made, seeder: honest, source, dir } = await seeded(t, 'g.bin', [{ path: 'g.bin', size: MiB + 4321 }])
+  const garbage = await startBadSeeder(made.meta, 'garbage', source)
   t.teardown(() => garbage.close())
-  const honest = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
-  t.teardown(() => honest.stop())
   // The garbage peer alone first, so its pieces are the ones that fail. It speaks plaintext only.
   const torrent = await open(made.meta, { dir: path.join(dir, 'out'), port: null, announce: false, encryption: 'off', peers: [`127.0.0.1:${garbage.port}`] })
   t.teardown(() => torrent.destroy())
@@ -76,10 +73,7 @@ t.test("a peer sending garbage beside libtorrent: 'piece-failed', then 'peer-ban
 })
 
 t.test("a full disk: the torrent's 'error' is a StorageError coded 'disk-full'", async (t) => {
-  const dir = t.testdir({ work: {} })
-  const made = await makeTorrent(dir, 'full.bin', [{ path: 'full.bin', size: 4 * MiB }])
-  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
-  t.teardown(() => seeder.stop())
+  const { made, seeder } = await seeded(t, 'full.bin', [{ path: 'full.bin', size: 4 * MiB }])
   const mnt = smallDisk(t, '1m')
   const torrent = await open(made.meta, { dir: mnt, port: null, announce: false, peers: [`127.0.0.1:${seeder.port}`] })
   t.teardown(() => torrent.destroy())
