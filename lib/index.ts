@@ -18,6 +18,9 @@ export { parsePeerAddress, type PeerAddress, type PeerInput } from './peer-addre
 export { StorageError } from './storage/files.js'
 export { PearsError, type ErrorCode } from './core/errors.js'
 export type { OrderedStream } from './stream/ordered.js'
+export { Session } from './session/session.js'
+export type { SessionTorrent } from './session/handle.js'
+export type { SessionOptions, AddOptions, TorrentStatus, TorrentState, FileStatus, TrackerStatus, SessionStats, Problem, SessionApi, TorrentHandle } from './session/types.js'
 
 export type OpenOptions = TorrentOptions & { magnet?: ResolveOptions }
 

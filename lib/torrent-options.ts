@@ -1,6 +1,7 @@
 // What a torrent is opened with (TorrentOptions), what it reports (Progress) and how a
 // byte range of it is asked for (ReadRange): the public shapes of lib/torrent.ts.
-import type { Limits } from './core/throttle.js'
+import type { Limits, Throttles } from './core/throttle.js'
+import type { MemoryShare } from './core/memory.js'
 import type { PeerNetwork } from './net/network.js'
 import type { PeerInput } from './peer-address.js'
 import type { StreamState } from './stream/deadlines.js'
@@ -9,6 +10,13 @@ import type { Swarm } from './swarm/swarm.js'
 import type { Encryption } from './wire/mse.js'
 
 export interface TorrentOptions extends Limits {
+  // Where the fast-resume record lives, kept after completion (a session's state
+  // directory). Default: DIR/.pears/<info-hash>.resume while unfinished, removed when done.
+  resumeFile?: string
+  // A session's share of its memory cap (instead of maxBufferBytes).
+  memory?: MemoryShare
+  // The session's rate limits, which this torrent's own stay within.
+  sessionLimits?: Throttles
   // The session's peer network (peer ID, listening port, connector); the torrent holds a
   // reference while it runs. Without one it starts its own on `port`/`host`: a session of one.
   network?: PeerNetwork
@@ -73,6 +81,8 @@ export interface Progress {
   // any more) and pieces that failed their hash check.
   wasted: number
   peers: number
+  // Connected peers that have every piece.
+  seeds: number
   webSeeds: number
   known: number
   rate: number

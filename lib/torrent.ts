@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
-import { Bitfield } from './core/bitfield.js'
+import type { Bitfield } from './core/bitfield.js'
 import { Layout } from './core/layout.js'
 import { FileStore, selectedFiles, selectedPieces, storageError } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
@@ -12,20 +12,21 @@ import { MemoryCache } from './stream/cache.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Readers } from './stream/readers.js'
 import type { PieceSink } from './core/sink.js'
-import { piecesAtOpen, resumeAtClose } from './storage/resume.js'
+import { piecesAtOpen, recordPath, resumeAtClose, saveResume } from './storage/resume.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
 import { PeerNetwork } from './net/network.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
-import { Announcer } from './tracker/announcer.js'
+import { Announcer, type TrackerState } from './tracker/announcer.js'
 
 import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import { Pex } from './swarm/pex.js'
 import { Throttles, type Limits } from './core/throttle.js'
 import type { Progress, ReadRange, TorrentOptions } from './torrent-options.js'
 import { TorrentFile } from './torrent-file.js'
+import { MemoryBudget, type MemoryShare } from './core/memory.js'
 import { WebSeeds } from './webseed/seeds.js'
 import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
@@ -61,10 +62,14 @@ interface TorrentEvents {
 
 export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource {
   readonly files: TorrentFile[]
+  // How the pieces on disk were found at open: trusted from the resume record (files
+  // unchanged since), re-hashed, or not looked at (memory mode, `verify: false`).
+  checkedBy: 'record' | 'hash' | 'none' = 'none'
   private readonly readers: Readers
   private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
+  private readonly memory: MemoryShare
   private readonly sink: PieceSink
   private readonly cache: MemoryCache | null
   private readonly swarm: Swarm
@@ -88,9 +93,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private constructor (readonly meta: Metainfo, public have: Bitfield, private readonly store: FileStore, readonly layout: Layout, private readonly opts: TorrentOptions & { peers: PeerAddress[], network: PeerNetwork }) {
     super()
     this.verifiedAtStart = have.count
-    this.throttles = new Throttles(opts)
-    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
-    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
+    this.throttles = new Throttles(opts, opts.sessionLimits)
+    // The session's share of its memory cap, or the whole of this torrent's own.
+    const share = opts.memory ?? new MemoryBudget(opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES).join()
+    this.memory = share
+    const budget = { get floor () { return Math.min(share.cap, FLOOR_BUFFER_BYTES) }, get cap () { return share.cap } }
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     // A memory torrent fetches nothing but the windows: each reader's is the budget's worth.
@@ -103,12 +110,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
         this.cache?.trim(this.picker.room, windows)
       }
     })
-    this.picker = new Picker(layout, have, floor, memory)
+    this.picker = new Picker(layout, have, budget.floor, memory)
     const selected = selectedPieces(meta.files, layout, opts)
     if (selected) this.picker.select(selected)
     // As many free pieces as the budget may hold: a piece dropped past the pool is garbage
     // until a collection, on top of the budget (GC time and peak RSS in a WAN stream).
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(cap / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, () => Math.ceil(share.cap / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
     this.cache = memory ? new MemoryCache(this.pool) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
@@ -143,7 +150,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       stallMs: opts.requestTimeoutMs
     })
     this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
-    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
+    this.scheduler = new Scheduler(this.picker, this.sources, budget)
     this.intake = new Intake({
       layout,
       picker: this.picker,
@@ -192,8 +199,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       const opts = { ...options, peers: given, network, swarm }
       const layout = new Layout(meta.pieceLength, meta.length, meta.files)
       const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
-      const have = await piecesAtOpen({ dir: opts.dir ?? '.', infoHash: meta.infoHash, store, layout }, verifierFor(meta, layout), opts)
-      const t = new Torrent(meta, have, store, layout, opts)
+      const checked = await piecesAtOpen({ infoHash: meta.infoHash, store, layout }, verifierFor(meta, layout), opts)
+      const t = new Torrent(meta, checked.have, store, layout, opts)
+      t.checkedBy = checked.by
       await t.start()
       return t
     } catch (err) {
@@ -218,7 +226,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   get progress (): Progress {
     let rate = this.webSeeds.rate
-    for (const p of this.swarm.peers) rate += p.rate
+    let seeds = 0
+    for (const p of this.swarm.peers) {
+      rate += p.rate
+      if (p.bitfield.complete) seeds++
+    }
     return {
       verified: this.have.count,
       verifiedAtStart: this.verifiedAtStart,
@@ -227,6 +239,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       uploaded: this.uploader.uploaded,
       wasted: this.intake.wasted,
       peers: this.swarm.peers.size,
+      seeds,
       webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
       rate,
@@ -272,6 +285,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return createServer(this)
   }
 
+  // Writes the fast-resume record now (a session does so periodically, so a crash loses
+  // little: the files newer than the record are re-hashed, never fetched again).
+  saveResume (): Promise<void> {
+    return saveResume(recordPath(this.meta.infoHash, this.opts), this.store, this.have)
+  }
+
+  // The last announce to each tracker (empty when the torrent does not announce).
+  get trackers (): ReadonlyMap<string, TrackerState> {
+    return this.announcer?.states ?? new Map()
+  }
+
+  // Asks every tracker for peers now (as far as each one's `min interval` allows).
+  reannounce (): void {
+    this.announcer?.announceNow()
+  }
+
   // Changes the rate limits while running (bytes per second, 0: none).
   setLimits (limits: Limits): void {
     this.throttles.set(limits)
@@ -294,13 +323,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     await this.opts.network.release()
     this.assembler.destroy()
+    this.memory.leave()
     await new Promise<void>((resolve) => {
       if (this.sink.destroyed) return resolve()
       this.sink.once('close', () => resolve())
       this.sink.destroy()
     })
     await this.store.close()
-    await resumeAtClose({ dir: this.opts.dir ?? '.', infoHash: this.meta.infoHash, store: this.store, layout: this.layout }, this.have, this.done, this.opts)
+    await resumeAtClose({ infoHash: this.meta.infoHash, store: this.store, layout: this.layout }, this.have, this.done, this.opts)
   }
 
   private async start (): Promise<void> {
@@ -350,8 +380,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private finish (): void {
     if (this.finished) return
     this.finished = true
-    // Seeding reads from disk: the download's spare piece buffers are not needed again.
-    if (!this.cache) this.pool.clear()
+    // Seeding reads from disk: the download's spare piece buffers and its share of the
+    // memory cap are not needed again.
+    if (!this.cache) {
+      this.pool.clear()
+      this.memory.leave()
+    }
     this.announcer?.complete()
     dropSeeds(this.swarm.peers)
     this.webSeeds.destroy()

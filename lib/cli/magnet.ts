@@ -1,7 +1,8 @@
 // A magnet link's metadata for the CLI: fetched from peers (or, after an interrupted
 // download, read back from DIR/.pears/<info-hash>.torrent), saved there while the
 // download is unfinished, and removed with the rest of the control files once done.
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { writeAtomic } from '../storage/atomic.js'
 import path from 'node:path'
 import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../metainfo.js'
 import { parseMagnet } from '../magnet.js'
@@ -64,8 +65,7 @@ export async function fetchMagnet (link: string, values: Values, progress: Progr
   }
   if (dir !== undefined) {
     const file = savedPath(dir, resolved.meta.infoHash)
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, torrentBytes(resolved.meta.raw, resolved.meta.announce, resolved.meta.pieceLayers))
+    await writeAtomic(file, torrentBytes(resolved.meta.raw, resolved.meta.announce, resolved.meta.pieceLayers))
   }
   return { ...resolved, peers: [] }
 }

@@ -15,6 +15,8 @@ import type { Swarm } from '../swarm/swarm.js'
 export interface ResolveOptions {
   maxMetadataSize?: number
   timeoutMs?: number
+  // Calls the fetch off (a session pausing or removing the torrent).
+  signal?: AbortSignal
   trackerTimeoutMs?: number
   discover?: DiscoverOptions['discover']
   onWarning?: (err: PearsError) => void
@@ -42,6 +44,7 @@ export async function resolveMagnet (magnet: Magnet, network: PeerNetwork, opts:
     const raw = await Promise.race([
       fetcher.result,
       new Promise<never>((_resolve, reject) => {
+        opts.signal?.addEventListener('abort', () => reject(opts.signal?.reason), { once: true })
         timer = setTimeout(() => reject(new MetadataTimeoutError(`no peer sent the metadata within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`)), opts.timeoutMs ?? 120_000)
       })
     ])

@@ -4,8 +4,8 @@
 // crash the files were written after the last record, so they are always re-hashed:
 // nothing counts as verified unless its hash matches. Records live in DIR/.pears/ while
 // a download is unfinished and are removed when it completes.
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { readFile, rm, rmdir } from 'node:fs/promises'
+import { writeAtomic } from './atomic.js'
 import path from 'node:path'
 import { Bitfield } from '../core/bitfield.js'
 import { decodeStrict, encode, isDict, bytes } from '../bencode.js'
@@ -23,11 +23,7 @@ function fingerprint (stats: Awaited<ReturnType<FileStore['stats']>>): string {
 
 export async function saveResume (file: string, store: FileStore, have: Bitfield): Promise<void> {
   const record = encode({ bitfield: Buffer.from(have.buffer), files: fingerprint(await store.stats()) })
-  await mkdir(path.dirname(file), { recursive: true })
-  // Unique temporary name: several torrents may share a directory.
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
-  await writeFile(tmp, record)
-  await rename(tmp, file)
+  await writeAtomic(file, record)
 }
 
 // A finished download keeps no control files (as aria2 removes its .aria2): the record
@@ -37,11 +33,15 @@ export async function clearResume (file: string): Promise<void> {
   await rmdir(path.dirname(file)).catch(() => {})
 }
 
-// A torrent's files and where its record goes.
-export interface Resumable { dir: string, infoHash: Buffer, store: FileStore, layout: Layout }
+// A torrent's files.
+export interface Resumable { infoHash: Buffer, store: FileStore, layout: Layout }
 
 // The options of a torrent that decide what it trusts and keeps.
 export interface ResumePolicy {
+  dir?: string
+  // A session's record, kept after completion (a restart then seeds without re-hashing).
+  // Default: DIR/.pears/<info-hash>.resume while unfinished, removed when done.
+  resumeFile?: string
   // false: start from nothing, checking no file.
   verify?: boolean
   // Re-hash every piece even when the record matches the files.
@@ -50,20 +50,27 @@ export interface ResumePolicy {
   storage?: 'disk' | 'memory'
 }
 
-// The pieces good on disk when a torrent opens.
-export async function piecesAtOpen (r: Resumable, verify: Verifier, policy: ResumePolicy): Promise<Bitfield> {
-  if (policy.verify === false || policy.storage === 'memory') return new Bitfield(r.layout.pieceCount)
-  if (policy.recheck) return verifyExisting(r.store, r.layout, verify)
-  return (await loadResume(resumePath(r.dir, r.infoHash), r.store, r.layout, verify)).have
+export function recordPath (infoHash: Buffer, policy: ResumePolicy): string {
+  return policy.resumeFile ?? resumePath(policy.dir ?? '.', infoHash)
+}
+
+// The pieces good on disk when a torrent opens, and how they were found: trusted from the
+// record (files unchanged since), re-hashed, or not looked at.
+export async function piecesAtOpen (r: Resumable, verify: Verifier, policy: ResumePolicy): Promise<{ have: Bitfield, by: 'record' | 'hash' | 'none' }> {
+  if (policy.verify === false || policy.storage === 'memory') return { have: new Bitfield(r.layout.pieceCount), by: 'none' }
+  if (policy.recheck) return { have: await verifyExisting(r.store, r.layout, verify), by: 'hash' }
+  const loaded = await loadResume(recordPath(r.infoHash, policy), r.store, r.layout, verify)
+  return { have: loaded.have, by: loaded.hashed ? 'hash' : 'record' }
 }
 
 // What a torrent leaves on the way out (its files closed): a record while the download is
-// unfinished, none once it is done, and nothing for a torrent that holds no piece. Only an
-// optimisation: without a record the next start re-hashes, so a failure to write it is ignored.
+// unfinished or a session keeps it, none once it is done, and nothing for a torrent that
+// holds no piece. Only an optimisation: without a record the next start re-hashes, so a
+// failure to write it is ignored.
 export async function resumeAtClose (r: Resumable, have: Bitfield, done: boolean, policy: ResumePolicy): Promise<void> {
   if (policy.storage === 'memory' || have.count === 0) return
-  const record = resumePath(r.dir, r.infoHash)
-  await (done ? clearResume(record) : saveResume(record, r.store, have)).catch(() => {})
+  const record = recordPath(r.infoHash, policy)
+  await (done && policy.resumeFile === undefined ? clearResume(record) : saveResume(record, r.store, have)).catch(() => {})
 }
 
 export interface ResumeResult { have: Bitfield, hashed: boolean }
