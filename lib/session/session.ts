@@ -225,8 +225,18 @@ interface Identified {
   magnet: Key & { link: string, select?: number[] }
 }
 
-async function identify (source: string | Uint8Array): Promise<Identified> {
-  if (typeof source === 'string' && isMagnet(source)) {
+// A bare info-hash is a magnet link with nothing but the hash.
+function asMagnet (source: string): string | null {
+  if (isMagnet(source)) return source
+  if (/^[0-9a-f]{40}$/i.test(source) || /^[a-z2-7]{32}$/i.test(source)) return `magnet:?xt=urn:btih:${source}`
+  if (/^[0-9a-f]{64}$/i.test(source)) return `magnet:?xt=urn:btmh:1220${source}`
+  return null
+}
+
+async function identify (given: string | Uint8Array): Promise<Identified> {
+  const link = typeof given === 'string' ? asMagnet(given) : null
+  const source = link ?? given
+  if (typeof source === 'string' && link) {
     const m = parseMagnet(source)
     const short = m.infoHash.toString('hex')
     const v2Only = m.infoHashV2 !== undefined && m.infoHash.equals(m.infoHashV2.subarray(0, 20))
