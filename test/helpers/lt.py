@@ -4,7 +4,8 @@
 #   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N] [--no-pex]
 #   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B] [--fast] [--no-pex]
 # seed and leech take [--encryption forced|disabled]: MSE/PE required in and out with RC4
-# only, or never (plaintext only); libtorrent's default (enabled, both) otherwise.
+# only, or never (plaintext only); libtorrent's default (enabled, both) otherwise; and
+# [--utp-only]: no TCP at all, uTP in and out (a peer whose TCP port is blocked).
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
 # it runs until SIGTERM or stdin closes. `--sessions N` runs N seeding sessions in this one
 # process (one line each; the first checks the data, the others trust its result), for swarms
@@ -65,6 +66,13 @@ def fast_settings():
         'unchoke_slots_limit': -1,
     })
     return s
+
+
+def utp_only_settings(on):
+    if not on:
+        return {}
+    return {'enable_outgoing_tcp': False, 'enable_incoming_tcp': False,
+            'enable_outgoing_utp': True, 'enable_incoming_utp': True}
 
 
 def enc_settings(mode):
@@ -161,6 +169,7 @@ def cmd_seed(a):
             'dht_ignore_dark_internet': False,
         })
     extra.update(enc_settings(a.encryption))
+    extra.update(utp_only_settings(a.utp_only))
     ti = lt.torrent_info(a.torrent)
     keep = pieces_spec(a.pieces, ti.num_pieces())
     if a.pieces:
@@ -207,7 +216,7 @@ def cmd_seed(a):
 
 
 def cmd_leech(a):
-    ses = session({**(fast_settings() if a.fast else {}), **enc_settings(a.encryption)})
+    ses = session({**(fast_settings() if a.fast else {}), **enc_settings(a.encryption), **utp_only_settings(a.utp_only)})
     if a.torrent.startswith('magnet:'):
         # Metadata (and, for v2, piece layers) must then come from the peers.
         params = lt.parse_magnet_uri(a.torrent)
@@ -271,6 +280,7 @@ def main():
     le.add_argument('--download-rate', type=int, default=0)
     for p in (s, le):
         p.add_argument('--encryption', choices=['forced', 'disabled'])
+        p.add_argument('--utp-only', action='store_true')
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 

@@ -43,6 +43,10 @@ const SYN_RTO_MS = 1000
 const SYN_TRANSMISSIONS = 3
 // NATs forget a UDP mapping in about 30 s (libutp: 29 s).
 const KEEPALIVE_MS = 29_000
+// Packets sent in one turn of the event loop; the rest go in the next turns, after the
+// acks that came meanwhile. A window's worth at once overflows a receiver's socket buffer
+// (Linux's default is about 90 such datagrams on loopback) before it can read them.
+const MAX_BURST = 32
 // A window too small for a packet is probed after this long (the update may be lost).
 const ZERO_WINDOW_PROBE_MS = 1000
 
@@ -520,16 +524,19 @@ export class UtpConnection extends EventEmitter<UtpEvents> {
   // Packs queued bytes into packets and sends what the windows allow; `probe` sends one
   // packet whatever the peer's window says.
   private sendNew (now: number, probe: boolean): void {
+    let burst = MAX_BURST
     // Packets waiting to go again (after a timeout) come first.
     for (const o of this.outgoing) {
       if (o.sacked || o.inFlight || o.transmissions === 0) continue
       if (!this.fits(o.payload.length, probe)) return
+      if (burst-- === 0) return this.carrier.schedule(this)
       probe = false
       this.transmit(o, now)
     }
     while (this.queued > 0 && this.corks === 0) {
       const size = Math.min(PAYLOAD_SIZE, this.queued)
       if (!this.fits(size, probe)) return
+      if (burst-- === 0) return this.carrier.schedule(this)
       probe = false
       this.transmit(this.enqueuePacket(PacketType.Data, this.take(size)), now)
     }

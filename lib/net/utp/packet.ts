@@ -48,7 +48,8 @@ export function decodePacket (buf: Buffer): Packet {
     off += 2
     if (off + len > buf.length) throw new UtpPacketError(`extension ${ext} of ${len} bytes past the end`)
     if (ext === EXT_SACK) {
-      if (len === 0 || len % 4 !== 0) throw new UtpPacketError(`selective ack of ${len} bytes (a multiple of 4 is required)`)
+      // BEP 29 says a multiple of 4, but libtorrent 2.0 sends any length (14, 17 bytes seen).
+      if (len === 0) throw new UtpPacketError('selective ack of 0 bytes')
       // A second one is skipped like an unknown extension.
       sack ??= buf.subarray(off, off + len)
     }
