@@ -26,6 +26,7 @@ import { decodeExtHandshake, decodeMetadata, decodePex, type ExtHandshake, type 
 import { parseMagnet, type Magnet } from '../lib/magnet.js'
 import { MseHandshake, type MseResult } from '../lib/wire/mse.js'
 import { decodePacket, encodePacket, HEADER_SIZE, type Packet } from '../lib/net/utp/packet.js'
+import { Blocklist } from '../lib/net/blocklist.js'
 import { Rng, rngFor, mutate, fuzzBencodeInput, randomValue, chunkings, magnetInput, infoSeeds, torrentSeeds, trackerSeeds, frameSeeds, extHandshakeSeeds, metadataSeeds, pexSeeds, magnetSeeds, HANDSHAKE, INTERESTING_U32, type BValue } from './fuzz/gen.js'
 import type { PeerAddress } from '../lib/core/types.js'
 
@@ -369,7 +370,39 @@ function checkUtp (v: Packet, b: Buffer): Problem {
   if (!v.payload.equals(b.subarray(b.length - v.payload.length))) return 'payload is not the datagram\'s tail'
 }
 
+// Blocklist text: lines of every format, mutated, with junk between.
+const BLOCKLIST_LINES = [
+  'Org:1.2.3.4-1.2.3.9', 'a:b:10.0.0.1-10.0.0.2', '001.002.003.004 - 001.002.003.009 , 000 , x', '9.9.9.0 - 9.9.9.9 , 255 , y',
+  '10.0.0.0/8', '2001:db8::/32', 'v6:2001:db8::1-2001:db8::ff', '::ffff:1.2.3.4', '1.2.3.4', '# comment', '', '0.0.0.0/0', '::/0'
+]
+
+function blocklistInput (rng: Rng): { text: string, probes: string[] } {
+  const lines: string[] = []
+  for (let n = rng.len(12); n > 0; n--) {
+    const line = Buffer.from(rng.pick(BLOCKLIST_LINES))
+    lines.push((rng.bool(0.5) ? mutate(rng, line) : line).toString('latin1'))
+  }
+  const probes = ['1.2.3.5', '10.1.2.3', '2001:db8::5', '::ffff:1.2.3.4', '255.255.255.255', '::', rng.bytes(rng.len(20)).toString('latin1')]
+  return { text: lines.join(rng.pick(['\n', '\r\n'])), probes }
+}
+
+function checkBlocklist (v: { list: Blocklist, hits: boolean[] }, i: { text: string }): Problem {
+  const lines = i.text.split(/\r?\n/).length
+  if (!Number.isInteger(v.list.skipped) || v.list.skipped < 0 || v.list.skipped > lines) return `skipped ${v.list.skipped} of ${lines} lines`
+  if (v.list.size > lines) return `${v.list.size} ranges from ${lines} lines`
+  if (v.hits.some((h) => typeof h !== 'boolean')) return 'has() returned a non-boolean'
+}
+
 const TARGETS: Record<string, SyncTarget> = {
+  'blocklist.parse': {
+    gen: blocklistInput,
+    run: (i: { text: string, probes: string[] }) => {
+      const list = Blocklist.parse(i.text)
+      return { list, hits: i.probes.map((p) => list.has(p)) }
+    },
+    check: checkBlocklist,
+    show: (i: { text: string }) => JSON.stringify(i.text)
+  },
   'utp.decodePacket': { gen: utpInput, run: (b: Buffer) => decodePacket(b), check: checkUtp, error: 'UtpPacketError', show: hex },
   'mse.responder': { gen: (rng) => mseInput(rng, false), run: runMse, check: checkMse, error: 'WireError', show: showMse, count: Math.ceil(COUNT / 4) },
   'mse.initiator': { gen: (rng) => mseInput(rng, true), run: runMse, check: checkMse, error: 'WireError', show: showMse, count: Math.ceil(COUNT / 4) },
