@@ -29,7 +29,7 @@ const SAMPLE = [
 t.test('every format is read; ranges merge; edges and IPv6 are exact', async (t) => {
   const b = Blocklist.parse(SAMPLE)
   t.equal(b.skipped, 4, 'garbage, octets over 255, a reversed range, a /33')
-  for (const ip of ['1.2.3.4', '1.2.3.9', '10.0.0.5', '1.2.4.0', '1.2.4.255', '192.168.255.255', '192.168.0.0', '172.16.5.7', '8.8.8.7', '2001:db8::1', '2001:db8::ff', '2001:db8:1:ffff::1', '[2001:db8::80]', '::ffff:1.2.3.5']) {
+  for (const ip of ['1.2.3.4', '1.2.3.9', '10.0.0.5', '1.2.4.0', '1.2.4.255', '192.168.255.255', '192.168.0.0', '172.16.5.7', '8.8.8.7', '2001:db8::1', '2001:db8::ff', '2001:db8:1:ffff::1', '[2001:db8::80]', '::ffff:1.2.3.5', '::ffff:102:305']) {
     t.ok(b.has(ip), `${ip} blocked`)
   }
   for (const ip of ['1.2.3.3', '1.2.3.10', '10.0.0.4', '10.0.0.6', '9.9.9.9', '192.169.0.0', '172.16.5.8', '8.8.8.8', '2001:db8::100', '2001:db8:2::', 'example.com', '']) {

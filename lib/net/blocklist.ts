@@ -8,9 +8,9 @@
 // start; `list.has(host)` before dialing any address (trackers, DHT, PEX, LSD, --peer),
 // on every incoming connection (TCP accept, uTP `accept` option) and for web seeds' hosts;
 // count the refusals for --json. `warn` is called once with the skipped-line count.
-import { isIPv6 } from 'node:net'
 import { readFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
+import { parseIPv4 as ipv4ToNumber, parseIPv6 } from './ip.js'
 
 export class BlocklistError extends Error {
   constructor (message: string) {
@@ -93,10 +93,13 @@ export class Blocklist {
   // Whether an address (IPv4, IPv6, or IPv4-mapped IPv6) is blocked; a host name is not.
   has (host: string): boolean {
     const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
-    const v4 = ipv4ToNumber(h) ?? mappedV4(h)
+    const v4 = ipv4ToNumber(h)
     if (v4 !== null) return this.v4.has(v4)
-    const v6 = ipv6ToBigInt(h)
-    return v6 !== null && this.v6.has(v6)
+    const b = parseIPv6(h)
+    if (b === null) return false
+    // ::ffff:a.b.c.d is the IPv4 address a.b.c.d.
+    if (b.readUInt32BE(0) === 0 && b.readUInt32BE(4) === 0 && b.readUInt32BE(8) === 0xffff) return this.v4.has(b.readUInt32BE(12))
+    return this.v6.has(toBigInt(b))
   }
 }
 
@@ -156,53 +159,13 @@ function cidrRange (addr: string, bits: number): [number, number] | [bigint, big
   return [start, start + size - 1n]
 }
 
-// Dotted quads; leading zeros as eMule writes them (`001.002.003.004`) are decimal.
-// A loop over char codes: lists run to hundreds of thousands of lines.
-function ipv4ToNumber (s: string): number | null {
-  let n = 0
-  let part = 0
-  let digits = 0
-  let dots = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 48 && c <= 57) {
-      part = part * 10 + c - 48
-      if (++digits > 3 || part > 255) return null
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      n = n * 256 + part
-      part = 0
-      digits = 0
-      dots++
-    } else {
-      return null
-    }
-  }
-  return dots === 3 && digits > 0 ? n * 256 + part : null
-}
-
 function ipv6ToBigInt (s: string): bigint | null {
-  if (!isIPv6(s)) return null
-  let text = s
-  // A trailing dotted quad (::ffff:1.2.3.4) is two groups.
-  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
-  if (quad) {
-    const v4 = ipv4ToNumber(quad[1])
-    if (v4 === null) return null
-    text = text.slice(0, -quad[1].length) + `${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`
-  }
-  const [head, tail] = text.split('::')
-  const h = head === '' ? [] : head.split(':')
-  const t = tail === undefined ? [] : tail === '' ? [] : tail.split(':')
-  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t]
-  if (groups.length !== 8) return null
-  let n = 0n
-  for (const g of groups) n = (n << 16n) | BigInt(parseInt(g, 16))
-  return n
+  const b = parseIPv6(s)
+  return b === null ? null : toBigInt(b)
 }
 
-function mappedV4 (s: string): number | null {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s)
-  return m ? ipv4ToNumber(m[1]) : null
+function toBigInt (b: Buffer): bigint {
+  return (b.readBigUInt64BE(0) << 64n) | b.readBigUInt64BE(8)
 }
 
 export interface LoadOptions {
