@@ -53,6 +53,9 @@ export interface SeederOptions {
   encryption?: LtEncryption
   // No TCP: uTP in and out only, on the listen port (UDP).
   utpOnly?: boolean
+  // Local service discovery on; only inside a network namespace (`netns`, helpers/netns.ts).
+  lsd?: boolean
+  netns?: string
 }
 
 export type LtEncryption = 'forced' | 'disabled'
@@ -71,7 +74,10 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   for (const c of opts.connect ?? []) args.push('--connect', c)
   if (opts.encryption) args.push('--encryption', opts.encryption)
   if (opts.utpOnly) args.push('--utp-only')
-  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  if (opts.lsd) args.push('--lsd')
+  const child = opts.netns
+    ? spawn('ip', ['netns', 'exec', opts.netns, PYTHON, SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   let err = ''
   child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
