@@ -27,6 +27,7 @@ import { parseMagnet, type Magnet } from '../lib/magnet.js'
 import { MseHandshake, type MseResult } from '../lib/wire/mse.js'
 import { decodePacket, encodePacket, HEADER_SIZE, type Packet } from '../lib/net/utp/packet.js'
 import { Blocklist } from '../lib/net/blocklist.js'
+import { decodeAnnounce, encodeAnnounce, type Announce } from '../lib/net/lsd.js'
 import { Rng, rngFor, mutate, fuzzBencodeInput, randomValue, chunkings, magnetInput, infoSeeds, torrentSeeds, trackerSeeds, frameSeeds, extHandshakeSeeds, metadataSeeds, pexSeeds, magnetSeeds, HANDSHAKE, INTERESTING_U32, type BValue } from './fuzz/gen.js'
 import type { PeerAddress } from '../lib/core/types.js'
 
@@ -393,7 +394,19 @@ function checkBlocklist (v: { list: Blocklist, hits: boolean[] }, i: { text: str
   if (v.hits.some((h) => typeof h !== 'boolean')) return 'has() returned a non-boolean'
 }
 
+function lsdInput (rng: Rng): Buffer {
+  const valid = encodeAnnounce({ host: '239.192.152.143:6771', port: rng.int(70000), infoHashes: [rng.bytes(20), rng.bytes(20)].slice(0, rng.range(1, 2)), cookie: rng.bool() ? 'abc' : undefined })
+  return rng.bool(0.7) ? mutate(rng, valid) : valid
+}
+
+function checkAnnounceMsg (v: Announce | null): Problem {
+  if (v === null) return
+  if (!Number.isInteger(v.port) || v.port < 1 || v.port > 65535) return `port ${v.port}`
+  if (v.infoHashes.length === 0 || v.infoHashes.some((h) => h.length !== 20)) return 'bad info-hashes'
+}
+
 const TARGETS: Record<string, SyncTarget> = {
+  'lsd.decodeAnnounce': { gen: lsdInput, run: (b: Buffer) => decodeAnnounce(b), check: checkAnnounceMsg, show: hex },
   'blocklist.parse': {
     gen: blocklistInput,
     run: (i: { text: string, probes: string[] }) => {
