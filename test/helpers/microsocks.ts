@@ -3,19 +3,12 @@
 // so a target that sees only that address proves nothing went around the proxy.
 import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
+import { freePort } from './opentracker.js'
 
 const running = new Set<ChildProcess>()
 process.on('exit', () => { for (const c of running) c.kill('SIGKILL') })
 
 export interface Microsocks { port: number, stop (): Promise<void> }
-
-async function freePort (): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 export async function startMicrosocks (opts: { bind?: string, user?: string, password?: string } = {}): Promise<Microsocks> {
   const port = await freePort()

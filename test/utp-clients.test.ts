@@ -2,7 +2,8 @@
 // blocked): a Peer (wire/peer.ts) over our uTP connection downloads every piece from a
 // uTP-only seeder and checks each piece's hash, plain and with MSE/PE forced; a uTP-only
 // libtorrent leecher downloads from us; a seeder that vanishes mid-transfer ends the
-// connection with a timeout instead of a hang.
+// connection with a timeout instead of a hang. Transmission 3.00 (libutp, a second
+// implementation) downloads from us over a uTP connection we dial.
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -18,6 +19,8 @@ import type { Encryption } from '../lib/wire/mse.js'
 import { parseTorrent, type Metainfo } from '../lib/metainfo.js'
 import { newPeerId } from '../lib/peer-id.js'
 import { ltCreate, ltLeech, makeContent, sha1File, startLtSeeder, type LtSeeder } from './helpers/libtorrent.js'
+import { transmissionLeech } from './helpers/transmission.js'
+import { freePort } from './helpers/opentracker.js'
 
 const MiB = 1024 * 1024
 const WINDOW = 64
@@ -99,6 +102,30 @@ function download (conn: Conn, meta: Metainfo, opts: { requestTimeoutMs?: number
   })
 }
 
+// The smallest seeder: every piece, unchoked on interest, blocks straight from memory.
+function serve (conn: UtpConnection, f: { meta: Metainfo, data: Buffer }, dialed: boolean): Peer {
+  const have = new Bitfield(f.meta.pieceCount)
+  have.setAll()
+  const peer = new Peer({
+    socket: secure(conn, { encryption: 'prefer', dialed, infoHashes: [f.meta.infoHash] }),
+    address: `${conn.remoteAddress}:${conn.remotePort}`,
+    dialed,
+    infoHash: f.meta.infoHash,
+    peerId: newPeerId(),
+    pieceCount: f.meta.pieceCount,
+    onBlock: (_p, _b, done) => done()
+  })
+  peer.on('handshake', () => peer.sendBitfield(have))
+  peer.on('interested', () => peer.choke(false))
+  peer.on('request', (r) => {
+    const at = r.index * f.meta.pieceLength + r.begin
+    peer.sendPiece(r.index, r.begin, f.data.subarray(at, at + r.length))
+  })
+  peer.on('error', () => {})
+  if (dialed) peer.sendHandshake()
+  return peer
+}
+
 for (const encryption of ['off', 'require'] as Encryption[]) {
   t.test(`a Peer over uTP downloads from a uTP-only libtorrent seeder (MSE ${encryption})`, async (t) => {
     const f = await fixture(t, 8 * MiB)
@@ -115,26 +142,10 @@ for (const encryption of ['off', 'require'] as Encryption[]) {
 t.test('a uTP-only libtorrent leecher downloads from us (it dials, we accept)', async (t) => {
   const f = await fixture(t, 6 * MiB)
   const utp = await utpSocket(t)
-  const have = new Bitfield(f.meta.pieceCount)
-  have.setAll()
   let accepted = 0
   utp.on('connection', (conn: UtpConnection) => {
     accepted++
-    const peer = new Peer({
-      socket: secure(conn, { encryption: 'prefer', dialed: false, infoHashes: [f.meta.infoHash] }),
-      address: `${conn.remoteAddress}:${conn.remotePort}`,
-      dialed: false,
-      infoHash: f.meta.infoHash,
-      peerId: newPeerId(),
-      pieceCount: f.meta.pieceCount,
-      onBlock: (_p, _b, done) => done()
-    })
-    peer.on('handshake', () => peer.sendBitfield(have))
-    peer.on('interested', () => peer.choke(false))
-    peer.on('request', (r) => {
-      peer.sendPiece(r.index, r.begin, f.data.subarray(r.index * f.meta.pieceLength + r.begin, r.index * f.meta.pieceLength + r.begin + r.length))
-    })
-    peer.on('error', () => {})
+    serve(conn, f, false)
   })
   const out = path.join(f.dir, 'out')
   await ltLeech({ torrent: f.torrent, out, peers: [{ host: '127.0.0.1', port: utp.address().port }], utpOnly: true, timeoutS: 60 })
@@ -164,4 +175,21 @@ t.test('a uTP seeder that vanishes mid-transfer ends in a timeout, not a hang', 
   await closed
   t.ok(killed, 'the seeder was killed mid-transfer')
   t.equal(errCode, 'ETIMEDOUT', 'our requests went unanswered: the uTP connection timed out')
+})
+
+t.test('Transmission 3.00 (libutp) downloads from us over a uTP connection we dial', async (t) => {
+  const f = await fixture(t, 4 * MiB)
+  const utp = await utpSocket(t)
+  const port = await freePort()
+  const out = path.join(f.dir, 'tr-out')
+  const leech = transmissionLeech({ torrent: f.torrent, out, port, utp: true, timeoutS: 60 })
+  // It binds its port a moment after starting: dial until it answers.
+  let conn: UtpConnection | null = null
+  for (let i = 0; conn === null && i < 10; i++) {
+    conn = await utp.connect(port, '127.0.0.1').catch(() => null)
+  }
+  t.ok(conn, 'Transmission accepted our uTP connection')
+  if (conn) serve(conn, f, true)
+  await leech
+  t.equal(await sha1File(path.join(out, 'movie.bin')), createHash('sha1').update(f.data).digest('hex'), 'byte-identical at Transmission')
 })
