@@ -9,7 +9,7 @@ export const EXT_SACK = 1
 
 export const enum PacketType { Data = 0, Fin = 1, State = 2, Reset = 3, Syn = 4 }
 
-export interface Packet {
+export interface Header {
   type: PacketType
   connId: number
   // Sender's clock, microseconds, wrapping at 2^32.
@@ -21,6 +21,10 @@ export interface Packet {
   seq: number
   ack: number
   // Bit i of the mask: packet ack + 2 + i arrived (BEP 29: bytes in order, LSB first).
+  sack?: Buffer | null
+}
+
+export interface Packet extends Header {
   sack: Buffer | null
   payload: Buffer
 }
@@ -67,17 +71,6 @@ export function decodePacket (buf: Buffer): Packet {
     sack,
     payload: buf.subarray(off)
   }
-}
-
-export interface Header {
-  type: PacketType
-  connId: number
-  timestamp: number
-  timestampDiff: number
-  wnd: number
-  seq: number
-  ack: number
-  sack?: Buffer | null
 }
 
 // The header and extensions; the payload travels beside it (a datagram of two buffers).
