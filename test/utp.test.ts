@@ -72,6 +72,24 @@ t.test('loopback: several MiB both ways at once, byte-identical', async (t) => {
   t.ok(server.destroyed, 'our FIN closes the other end')
 })
 
+t.test('end() sends what was written, then a FIN: the other end gets every byte, then end and close', async (t) => {
+  const { client, server } = await pair(t)
+  const data = content(9, 2 * MiB)
+  const events: string[] = []
+  const got = receive(server, data.length)
+  server.on('end', () => events.push('end'))
+  server.on('close', () => events.push('close'))
+  const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()))
+  client.on('error', (err) => t.fail(`client error ${err.message}`))
+  await send(client, data)
+  client.end()
+  t.equal(sha1(await got), sha1(data), 'byte-identical')
+  await clientClosed
+  while (events.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.same(events, ['end', 'close'], 'the reader sees the end before the close')
+  t.ok(client.destroyed && server.destroyed)
+})
+
 for (const seed of [1, 2]) {
   t.test(`relay with loss, duplication and reordering (seed ${seed}): byte-identical`, async (t) => {
     let relay: Awaited<ReturnType<typeof udpRelay>> | undefined
@@ -101,6 +119,7 @@ t.test('pause closes the receive window; resume reopens it and nothing is lost',
   await new Promise((resolve) => setTimeout(resolve, 1500))
   t.equal(chunks.length, 0, 'nothing emitted while paused')
   t.notOk(writeDone, 'the sender is held back: its writes wait for drain')
+  t.equal(client.retransmits, 0, 'it stopped at the advertised window (nothing dropped, nothing resent)')
   server.resume()
   await sending
   while (chunks.reduce((n, c) => n + c.length, 0) < data.length) await once(server, 'data')
