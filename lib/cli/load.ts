@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseTorrent, MetainfoError, type Metainfo } from '../metainfo.js'
 import { EXIT, UserError } from './exit.js'
+import { describe } from './errno.js'
 
 const MAX_TORRENT = 64 * 1024 * 1024
 
@@ -14,7 +15,7 @@ export async function readTorrentBytes (file: string): Promise<Buffer> {
   try {
     return file === '-' ? await readAll(process.stdin) : isUrl(file) ? await download(file) : await readFile(file)
   } catch (err) {
-    throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.badTorrent)
+    throw new UserError(`cannot read ${file}: ${describe(err)}`, EXIT.badTorrent)
   }
 }
 
@@ -40,8 +41,9 @@ async function readAll (source: AsyncIterable<Uint8Array>): Promise<Buffer> {
 }
 
 async function download (url: string): Promise<Buffer> {
+  // fetch's own error says only "fetch failed": its cause says why.
   const res = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((err: Error) => {
-    throw new Error((err.cause as Error | undefined)?.message ?? err.message)
+    throw err.cause ?? err
   })
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`)
   return readAll(res.body)
