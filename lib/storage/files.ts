@@ -4,7 +4,7 @@
 import { constants, promises as fs, writeSync } from 'node:fs'
 import path from 'node:path'
 import { DirectPolicy, extents, O_DIRECT, type Extent } from './direct.js'
-import type { Layout } from './layout.js'
+import type { Layout } from '../core/layout.js'
 
 export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean; executable?: boolean }
 
