@@ -93,6 +93,8 @@ export interface TorrentOptions extends Limits {
 }
 
 export interface Progress {
+  // Pieces verified and stored; a memory torrent counts each piece verified this
+  // session once, whether or not the cache still holds it.
   verified: number
   // Pieces already good on disk when the torrent was opened (resume).
   verifiedAtStart: number
@@ -210,7 +212,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     // until a collection, on top of the budget (GC time and peak RSS in a WAN stream).
     this.pool = new PiecePool(meta.pieceLength, Math.ceil(cap / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
-    this.cache = memory ? new MemoryCache(this.pool) : null
+    this.cache = memory ? new MemoryCache(this.pool, layout.pieceCount) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
     this.cache?.on('evicted', (index) => { this.stored.clear(index); this.picker.evict(index) })
     this.assembler.pipe(this.sink)
@@ -295,12 +297,17 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return this.picker.done || (this.cache !== null && this.deadlines.size === 0)
   }
 
+  // Pieces verified: on disk, or for a memory torrent, this session (evicted or not).
+  get verified (): Bitfield {
+    return this.cache?.verified ?? this.have
+  }
+
   get progress (): Progress {
     let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
     for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
     return {
-      verified: this.have.count,
+      verified: this.verified.count,
       verifiedAtStart: this.verifiedAtStart,
       pieces: this.layout.pieceCount,
       downloaded: this.downloaded,

@@ -36,7 +36,8 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
   const sel = selection(meta, values.file, values.range)
   // A stream is one reader in order through a memory window: one range of the torrent.
   if (streaming && sel.ranges.length > 1) throw new UserError('a stream takes one --file; use -o DIR for several', EXIT.usage)
-  if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(total(sel.scope))}) to stdout\n`)
+  // On a terminal, over whatever the consumer (pv) drew before any byte came.
+  if (streaming && progress === 'line') process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}pears: streaming ${sel.label} (${formatBytes(total(sel.scope))}) to stdout\n`)
   const seeding = seedOptions(values)
   const options = torrentOptions(values)
   const range = values.range === undefined ? undefined : { start: sel.ranges[0][0], end: sel.ranges[0][1] }

@@ -32,9 +32,10 @@ function json (t: Torrent, type: string, extra: Record<string, unknown>): string
 // Verified bytes of [start, end).
 function doneBytes (t: Torrent, start: number, end: number): number {
   const len = t.meta.pieceLength
+  const verified = t.verified
   let n = 0
   for (let i = Math.floor(start / len); i * len < end; i++) {
-    if (t.have.get(i)) n += Math.min(end, (i + 1) * len) - Math.max(start, i * len)
+    if (verified.get(i)) n += Math.min(end, (i + 1) * len) - Math.max(start, i * len)
   }
   return n
 }
