@@ -1,11 +1,10 @@
-// Issue 29: the edges a new user hit, through the real `pears` command: a stream cut
-// short by its reader, `seed --peer-timeout`, help texts, sizes of a padded (hybrid)
-// torrent, bad --range values, the terminal shared with pv, a v2 magnet's hash, and
-// system errors in words. Peers are libtorrent seeders on 127.0.0.1.
+// Issue 29: the edges a new user hit while transferring, through the real `pears`
+// command: a stream cut short by its reader (| head -c), the sizes of a padded (hybrid)
+// torrent, the terminal shared with pv, and a fast download's last line. Peers are
+// libtorrent seeders on 127.0.0.1.
 import t from 'tap'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { readFile, readdir } from 'node:fs/promises'
 import { PEARS, finished, runPears } from './helpers/cli.js'
 import { inPty, quote, segments } from './helpers/pty.js'
@@ -13,7 +12,6 @@ import { ltCreate, makeContent, startLtSeeder } from './helpers/libtorrent.js'
 import { MiB, makeTorrent } from './helpers/swarm.js'
 import { parseTorrent } from '../lib/metainfo.js'
 import { formatBytes } from '../lib/cli/status.js'
-import { COMMANDS } from '../lib/cli/commands.js'
 
 const sh = (command: string): Promise<{ code: number | null, stdout: Buffer, stderr: string }> =>
   finished(spawn('bash', ['-c', `set -o pipefail; ${command}`], { stdio: ['ignore', 'pipe', 'pipe'] }))
@@ -33,35 +31,6 @@ t.test('| head -c: the summary says the reader closed the stream, never "done"; 
   t.equal(json.code, 0, json.stderr)
   const summary = JSON.parse(json.stderr.trim().split('\n').pop() as string) as Record<string, unknown>
   t.match(summary, { type: 'summary', ok: true, closed: true }, 'the JSON summary says so too')
-})
-
-t.test('seed refuses --peer-timeout (a seeder waits for peers); help lists it only where it works', async (t) => {
-  const dir = t.testdir({ 'x.bin': 'hello pears' })
-  const torrent = path.join(dir, 'x.torrent')
-  t.equal((await runPears(['create', path.join(dir, 'x.bin'), '-o', torrent])).code, 0)
-  const run = await runPears(['seed', torrent, dir, '--peer-timeout', '5'])
-  t.equal(run.code, 2, run.stderr)
-  t.match(run.stderr, /^pears: --peer-timeout is not an option of `pears seed`; it belongs to `pears <torrent>` \(see `pears help seed`\)\n$/)
-  t.notMatch((await runPears(['help', 'seed'])).stdout.toString(), /--peer-timeout/)
-  t.match((await runPears(['help', 'serve'])).stdout.toString(), /--peer-timeout S +give up when no peer is reachable/)
-  t.match((await runPears(['--help'])).stdout.toString(), /--peer-timeout S +give up when no peer is reachable/)
-})
-
-t.test('help: every option a command\'s help names is one of its options; info --json is one object; create shows --web-seed', async (t) => {
-  for (const name of ['download', ...Object.keys(COMMANDS).filter((c) => c !== 'download')]) {
-    const text = (await runPears(name === 'download' ? ['--help'] : ['help', name])).stdout.toString()
-    // The options section of this command (the overview lists the other commands' usage lines first).
-    const options = text.slice(text.indexOf(name === 'download' ? 'options of a download:' : 'options:'))
-    const listed = new Set([...options.matchAll(/^ {2}(?:-(\w), )? {0,4}--([\w-]+)/gm)].flatMap((m) => m[1] ? [`-${m[1]}`, `--${m[2]}`] : [`--${m[2]}`]))
-    const own = name === 'download' ? options : text
-    const named = new Set([...own.matchAll(/(?<![\w-])(--?[a-zA-Z][\w-]*)/g)].map((m) => m[1]).filter((f) => f !== '-' && !/^-\w\w/.test(f)))
-    t.same([...named].filter((f) => !listed.has(f)), [], `pears ${name}: its help names only options it takes`)
-    if (name === 'create') t.same([...listed].filter((f) => !/^-\w$|--(help|version|output|quiet)$/.test(f) && !text.split('\n')[0].includes(f)), [], 'create\'s usage line shows each of its options')
-  }
-  const info = (await runPears(['help', 'info'])).stdout.toString()
-  t.match(info, /--json +print it as one JSON object on stdout/)
-  t.notMatch(info, /NDJSON/)
-  t.notMatch((await runPears(['help', 'demo'])).stdout.toString(), /-o DIR/)
 })
 
 t.test('a hybrid multi-file torrent: one size without padding in the announcement, the stream, --range, the JSON total, info and the seeder\'s line', async (t) => {
@@ -109,22 +78,6 @@ t.test('a hybrid multi-file torrent: one size without padding in the announcemen
   for (const r of rows) t.match(r, `seeding ${size} UL`, 'the seeder: the files\' bytes')
 })
 
-t.test('--range past the end names the size; a reversed range says so; exit 2 before anything starts', async (t) => {
-  const dir = t.testdir({ 'r.bin': Buffer.alloc(1000, 1) })
-  const torrent = path.join(dir, 'r.torrent')
-  t.equal((await runPears(['create', path.join(dir, 'r.bin'), '-o', torrent])).code, 0)
-  const past = await runPears([torrent, '--range', '900-1000', '--peer', '127.0.0.1:1'])
-  t.equal(past.code, 2, past.stderr)
-  t.match(past.stderr, /^pears: --range 900-1000 goes past the end: r\.bin is 1000 bytes \(0-999\)/)
-  const start = await runPears([torrent, '--range', '1000-', '--peer', '127.0.0.1:1'])
-  t.equal(start.code, 2, start.stderr)
-  t.match(start.stderr, /goes past the end: r\.bin is 1000 bytes/)
-  const reversed = await runPears([torrent, '--range', '5-2', '--peer', '127.0.0.1:1'])
-  t.equal(reversed.code, 2, reversed.stderr)
-  t.match(reversed.stderr, /^pears: --range 5-2 is reversed: its end comes before its start/)
-  t.equal(past.stdout.length + start.stdout.length + reversed.stdout.length, 0, 'nothing streamed')
-})
-
 t.test('a terminal shared with pv: the summary starts on its own row and leaves pv\'s line whole', async (t) => {
   const dir = t.testdir({ work: {} })
   const made = await makeTorrent(dir, 'pv.bin', [{ path: 'pv.bin', size: 4 * MiB }])
@@ -158,50 +111,4 @@ t.test('a fast download\'s last line shows its average rate and its time, not "D
   const last = rows[rows.findIndex((r) => r.includes('done in')) - 1]
   t.match(last, /^2\.0 MiB\/2\.0 MiB 100% DL [1-9][\d.]* (KiB|MiB)\/s UL [\d.]+ (B|KiB|MiB)\/s in [\d.]+s fast\.bin$/, `the last status line: ${JSON.stringify(rows)}`)
   t.same(await readdir(path.join(dir, 'out')), ['fast.bin'])
-})
-
-t.test('a v2 magnet is named by its 64-digit hash while its metadata is fetched', async (t) => {
-  const hash = 'ab'.repeat(32)
-  const run = await runPears([`magnet:?xt=urn:btmh:1220${hash}&dn=v2`, '-o', t.testdir({}), '--peer-timeout', '1'])
-  t.equal(run.code, 4, run.stderr)
-  t.match(run.stderr, new RegExp(`^pears: fetching metadata for ${hash} \\(v2\\)\\n`))
-  const info = await runPears(['info', `magnet:?xt=urn:btmh:1220${hash}`])
-  t.match(info.stdout.toString(), `info-hash v2: ${hash}`, 'as info shows it')
-})
-
-t.test('system errors in words, not codes', async (t) => {
-  const dir = t.testdir({ sub: {} })
-  const missing = await runPears([path.join(dir, 'nonexist.torrent')])
-  t.equal(missing.code, 3)
-  t.match(missing.stderr, /^pears: cannot read .*nonexist\.torrent: no such file or directory\n$/)
-  const isDir = await runPears(['info', path.join(dir, 'sub')])
-  t.equal(isDir.code, 3)
-  t.match(isDir.stderr, /^pears: cannot read .*sub: is a directory\n$/)
-  const create = await runPears(['create', path.join(dir, 'nothing-here')])
-  t.equal(create.code, 2)
-  t.match(create.stderr, /^pears: cannot read .*nothing-here: no such file or directory\n$/)
-  // A port nobody listens on (fetch refuses low ports such as 1 itself).
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  const refused = await runPears([`http://127.0.0.1:${port}/x.torrent`])
-  t.equal(refused.code, 3)
-  t.match(refused.stderr, /^pears: cannot read http:\/\/127\.0\.0\.1:\d+\/x\.torrent: connection refused\n$/)
-  for (const r of [missing, isDir, create, refused]) t.notMatch(r.stderr, /\bE[A-Z]{3,}\b/, 'no error code')
-})
-
-t.test('storage failures in words, with the file they concern (exit 5)', async (t) => {
-  const { userErrorOf, EXIT } = await import('../lib/cli/exit.js')
-  const errno = (code: string, message: string, p?: string): Error => Object.assign(new Error(`${code}: ${message}`), { code, path: p })
-  const cases: [Error, RegExp][] = [
-    [errno('EMFILE', 'too many open files, open', '/d/a.bin'), /^storage error: too many open files \(raise the limit with ulimit -n\): \/d\/a\.bin$/],
-    [errno('ENOSPC', 'no space left on device, write'), /^disk full: no space left on the device$/],
-    [errno('EROFS', 'read-only file system, open', '/ro/x'), /^output not writable: read-only file system: \/ro\/x$/]
-  ]
-  for (const [err, want] of cases) {
-    const e = userErrorOf(err)
-    t.equal(e?.code, EXIT.storage)
-    t.match(e?.message, want)
-  }
 })
