@@ -108,4 +108,3 @@ function torrentOffset (spans: [number, number][], at: number, end: boolean): nu
   }
   return spans[spans.length - 1][1]
 }
-
