@@ -109,6 +109,8 @@ export interface Progress {
   // Pieces verified and stored; a memory torrent counts each piece verified this
   // session once, whether or not the cache still holds it.
   verified: number
+  // A memory torrent: the pieces its cache holds now (absent for files).
+  cached?: number
   // Pieces already good on disk when the torrent was opened (resume).
   verifiedAtStart: number
   pieces: number
@@ -353,6 +355,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     return {
       verified: this.verified.count,
+      cached: this.cache ? this.have.count : undefined,
       verifiedAtStart: this.verifiedAtStart,
       pieces: this.layout.pieceCount,
       downloaded: this.downloaded,
