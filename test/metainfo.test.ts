@@ -1,5 +1,6 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { encode } from '../lib/bencode.js'
 import { parseTorrent, parseInfo } from '../lib/metainfo.js'
 
@@ -134,4 +135,15 @@ t.test('BEP 47 attributes: p pads, x executables, l symlinks never created', asy
   // A symlink takes no space, whatever length it claims (as in libtorrent).
   const claimed = parseTorrent(torrent({ name: 'd', 'piece length': 16384, pieces: hashes(1), files: [{ length: 5, path: ['l'], attr: 'l', 'symlink path': ['x'] }, { length: 3, path: ['x'] }] }))
   t.same(claimed.files.map((f) => [f.offset, f.length]), [[0, 0], [0, 3]])
+})
+
+t.test('what libtorrent after 2.0.8 refuses (its test corpus): bad piece layers, too many duplicate names', async (t) => {
+  const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/libtorrent/${name}.torrent`, import.meta.url))
+  t.throws(() => parseTorrent(fixture('v2_invalid_piece_layer_root')), { name: 'MetainfoError', message: /the piece layer of test1MB does not hash to its pieces root/ })
+  t.throws(() => parseTorrent(fixture('v2_unknown_piece_layer_entry')), { name: 'MetainfoError', message: /a piece layer \(root [0-9a-f]{64}\) belongs to no file of the torrent/ })
+  t.throws(() => parseTorrent(fixture('duplicate_files2')), { name: 'MetainfoError', message: /too many duplicate file names/ })
+  // n files of one name try 0 + 1 + ... + (n - 2) taken names: 496 for 33, 528 for 34.
+  const dups = (n: number): Buffer => torrent({ name: 'd', 'piece length': 16384, pieces: hashes(1), files: Array.from({ length: n }, () => ({ length: 1, path: ['x.txt'] })) })
+  t.equal(parseTorrent(dups(33)).files[32].path.join('/'), 'd/x.32.txt', '33 alike: renamed up to x.32.txt')
+  t.throws(() => parseTorrent(dups(34)), { name: 'MetainfoError', message: /too many duplicate file names/ }, '34 alike: refused')
 })

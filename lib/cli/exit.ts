@@ -4,6 +4,7 @@ import { StorageError } from '../storage/files.js'
 import { NoPeersError } from '../peer-timeout.js'
 import { MetainfoError } from '../metainfo.js'
 import { MetadataTimeoutError } from '../metadata/resolve.js'
+import { describe } from './errno.js'
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -18,14 +19,14 @@ export class UserError extends Error {
   constructor (message: string, readonly code: number) { super(message) }
 }
 
-const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EPERM', 'ENOTDIR', 'EISDIR'])
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EACCES', 'EROFS', 'EPERM', 'ENOTDIR', 'EISDIR', 'EMFILE', 'ENFILE', 'EIO'])
 
 function storageError (err: unknown): UserError | null {
   if (!(err instanceof Error)) return null
   const code = (err instanceof StorageError ? err.errno : (err as NodeJS.ErrnoException).code) ?? ''
   if (!(err instanceof StorageError) && !STORAGE_CODES.has(code)) return null
   const what = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
-  return new UserError(`${what}: ${err.message}`, EXIT.storage)
+  return new UserError(`${what}: ${err instanceof StorageError ? err.message : describe(err, true)}`, EXIT.storage)
 }
 
 // A failure the user can act on (their disk, their network), or null for a bug.
