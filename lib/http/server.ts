@@ -37,7 +37,8 @@ function route (torrent: Torrent, files: ReturnType<typeof servedFiles>, req: In
   const m = /^\/(\d+)(?:\/(.+))?$/.exec(path)
   const served = m ? files.find((s) => s.index === Number(m[1])) : undefined
   if (!m || !served || (m[2] !== undefined && m[2] !== served.file.path)) return text(req, res, 404, 'not found\n')
-  sendFile(torrent, served.file, req, res)
+  const file = served.file
+  sendFile({ name: file.name, length: file.length, open: (range) => file.createReadStream(range), recycle: (chunk) => torrent.recycle(chunk) }, req, res)
 }
 
 function text (req: IncomingMessage, res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
