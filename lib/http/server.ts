@@ -32,7 +32,7 @@ function route (torrent: Torrent, files: ReturnType<typeof servedFiles>, req: In
   }
   if (path === '/playlist.m3u') {
     const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`
-    return text(req, res, 200, playlist(files, `http://${host}`), { 'Content-Type': 'audio/x-mpegurl' })
+    return text(req, res, 200, playlist(files.map((s) => ({ path: s.file.path, url: s.url })), `http://${host}`), { 'Content-Type': 'audio/x-mpegurl' })
   }
   const m = /^\/(\d+)(?:\/(.+))?$/.exec(path)
   const served = m ? files.find((s) => s.index === Number(m[1])) : undefined
