@@ -6,7 +6,7 @@
 import t from 'tap'
 import http from 'node:http'
 import { execFile } from 'node:child_process'
-import { mkdir, readFile, symlink } from 'node:fs/promises'
+import { readFile, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { makeTorrent, MiB } from './helpers/swarm.js'
 import { startLtSeeder } from './helpers/libtorrent.js'
@@ -43,7 +43,7 @@ t.test('hostile requests are refused and change nothing', async (t) => {
   const d = await startTestDaemon(t, { root: path.join(dir, 'root'), allowDirs: [path.join(dir, 'other')] })
   const id = await token(d)
   const add = { method: 'torrent-add', arguments: { metainfo: await metainfo(made.torrent), paused: true } }
-  const none = (): void => t.equal(d.session.torrents().length, 0, 'no torrent added')
+  const none = (): void => { t.equal(d.session.torrents().length, 0, 'no torrent added') }
 
   const foreign = await post(d, add, { 'X-Transmission-Session-Id': id, Origin: 'http://evil.example' })
   t.equal(foreign.status, 403, 'a foreign Origin is refused')

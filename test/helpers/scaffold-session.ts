@@ -21,7 +21,7 @@ class Handle extends EventEmitter implements TorrentHandle {
   doneAt = 0
   wanted: number[] | null = null
   limits: Limits = {}
-  constructor (readonly id: number, readonly infoHash: string, private readonly name0: string, readonly dir: string, private readonly peers: PeerInput[]) { super() }
+  constructor (readonly id: number, readonly infoHash: string, private readonly name0: string, readonly dir: string, readonly peers: PeerInput[]) { super() }
 
   async open (): Promise<void> {
     if (!this.meta) return
@@ -126,7 +126,7 @@ export class ScaffoldSession extends EventEmitter implements SessionApi {
       if (dup) return { torrent: dup, duplicate: true }
       const h = new Handle(this.nextId++, hash, name, opts.dir ?? this.downloadDir, [...(opts.peers ?? []), ...m.peers])
       this.list.push(h)
-      void resolveMagnet(m).then(async ({ meta }) => { h.meta = meta; if (!opts.paused) await h.open(); else h.state = 'paused' }).catch(() => { h.state = 'error' })
+      void resolveMagnet(m).then(async ({ meta, peers }) => { h.meta = meta; h.peers.push(...peers); if (!opts.paused) await h.open(); else h.state = 'paused' }).catch((err) => { console.error('scaffold magnet', err); h.state = 'error' })
       return { torrent: h, duplicate: false }
     }
     meta = parseTorrent(typeof source === 'string' ? await readFile(source) : source)
