@@ -1,13 +1,12 @@
 // Issue 26: `pears daemon` driven by Debian's transmission-remote (transmission-cli 3.00,
 // the legacy RPC dialect), downloading two torrents from libtorrent seeders.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { makeTorrent, MiB } from './helpers/swarm.js'
-import { startLtSeeder } from './helpers/libtorrent.js'
-import { startTestDaemon } from './helpers/daemon.js'
+import { MiB } from './helpers/swarm.js'
+import { startTestDaemon, trackedSwarm } from './helpers/daemon.js'
 
 function remote (port: number, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -36,24 +35,18 @@ async function until<T> (what: string, fn: () => Promise<T | undefined>, ms = 60
   }
 }
 
-// A torrent of fresh content in `dir`, seeded by libtorrent until the test ends.
-async function seed (t: Test, dir: string, name: string, files: { path: string, size: number }[]) {
-  const made = await makeTorrent(dir, name, files)
-  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
-  t.teardown(() => seeder.stop())
-  return { made, seeder }
-}
-
 t.test('transmission-remote adds, lists, inspects, stops, starts, limits and removes', async (t) => {
-  const dir = t.testdir({ a: { work: {} }, b: { work: {} }, root: {} })
-  const a = await seed(t, path.join(dir, 'a'), 'alpha', [{ path: 'a.bin', size: 3 * MiB + 123 }, { path: 'sub/b.txt', size: 4567 }])
-  const b = await seed(t, path.join(dir, 'b'), 'beta.bin', [{ path: 'beta.bin', size: 2 * MiB + 9 }])
-  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), peers: [{ host: '127.0.0.1', port: a.seeder.port }, { host: '127.0.0.1', port: b.seeder.port }] })
+  const dir = t.testdir({ root: {}, state: {} })
+  const [a, b] = await trackedSwarm(t, dir, [
+    { name: 'alpha', files: [{ path: 'a.bin', size: 3 * MiB + 123 }, { path: 'sub/b.txt', size: 4567 }] },
+    { name: 'beta.bin', files: [{ path: 'beta.bin', size: 2 * MiB + 9 }] }
+  ])
+  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), state: path.join(dir, 'state') })
   const port = d.port
 
-  t.match(await remote(port, '-a', a.made.torrent), /responded: "success"/)
-  t.match(await remote(port, '-a', b.made.torrent), /responded: "success"/)
-  t.match(await remote(port, '-a', b.made.torrent), /responded: "success"/, 'a duplicate is no error')
+  t.match(await remote(port, '-a', a.tracked), /responded: "success"/)
+  t.match(await remote(port, '-a', b.tracked), /responded: "success"/)
+  t.match(await remote(port, '-a', b.tracked), /responded: "success"/, 'a duplicate is no error')
 
   const rows = await until('both torrents at 100%', async () => {
     const r = list(await remote(port, '-l'))
@@ -61,15 +54,15 @@ t.test('transmission-remote adds, lists, inspects, stops, starts, limits and rem
   })
   t.same(rows.map((r) => r.name).sort(), ['alpha', 'beta.bin'])
   t.ok(rows.every((r) => r.status === 'Idle' || r.status === 'Seeding'), 'complete torrents seed')
-  t.ok((await readFile(path.join(d.root, 'alpha', 'a.bin'))).equals(await readFile(path.join(a.made.src, 'alpha', 'a.bin'))), 'alpha/a.bin byte-identical')
-  t.ok((await readFile(path.join(d.root, 'alpha', 'sub', 'b.txt'))).equals(await readFile(path.join(a.made.src, 'alpha', 'sub', 'b.txt'))), 'alpha/sub/b.txt byte-identical')
-  t.ok((await readFile(path.join(d.root, 'beta.bin'))).equals(await readFile(path.join(b.made.src, 'beta.bin'))), 'beta.bin byte-identical')
+  t.ok((await readFile(path.join(d.root, 'alpha', 'a.bin'))).equals(await readFile(path.join(a.src, 'alpha', 'a.bin'))), 'alpha/a.bin byte-identical')
+  t.ok((await readFile(path.join(d.root, 'alpha', 'sub', 'b.txt'))).equals(await readFile(path.join(a.src, 'alpha', 'sub', 'b.txt'))), 'alpha/sub/b.txt byte-identical')
+  t.ok((await readFile(path.join(d.root, 'beta.bin'))).equals(await readFile(path.join(b.src, 'beta.bin'))), 'beta.bin byte-identical')
 
   const alpha = rows.find((r) => r.name === 'alpha')!
   const beta = rows.find((r) => r.name === 'beta.bin')!
   const info = await remote(port, '-t', String(alpha.id), '-i')
   t.match(info, /Name: alpha/)
-  t.match(info, new RegExp(`Hash: ${a.made.meta.infoHash.toString('hex')}`))
+  t.match(info, new RegExp(`Hash: ${a.meta.infoHash.toString('hex')}`))
   t.match(info, /Percent Done: 100%/)
   t.match(info, new RegExp(`Location: ${d.root.replace(/[/\\]/g, '.')}`))
   t.match(info, /Piece Count: \d+/)

@@ -3,7 +3,7 @@
 // trackers, and the command exits 0. On start the session restores its torrents.
 import path from 'node:path'
 import { isIP } from 'node:net'
-import type { SessionApi, SessionOptions } from '../session/types.js'
+import { Session } from '../session/session.js'
 import { startDaemon, type Daemon } from '../daemon/daemon.js'
 import { DEFAULT_BUFFER_BYTES } from '../torrent.js'
 import { EXIT, UserError } from './exit.js'
@@ -25,7 +25,7 @@ export async function daemon (values: Values): Promise<void> {
   const dir = path.resolve(values.output ?? '.')
   await checkOutputDir(dir)
   for (const d of values['allow-dir'] ?? []) await checkOutputDir(d)
-  const session = await startSession({
+  const session = await Session.start({
     stateDir: values.state === undefined ? undefined : path.resolve(values.state),
     downloadDir: dir,
     port: values.port ?? 0,
@@ -77,14 +77,6 @@ export async function daemon (values: Values): Promise<void> {
   clearTimeout(timer)
   if (tooLate) process.stderr.write('pears: the session took too long to close; its last saved state stands\n')
   process.stderr.write('pears: daemon stopped\n')
-}
-
-async function startSession (opts: SessionOptions): Promise<SessionApi> {
-  // TEMPORARY until lib/session/session.ts lands on main: a variable specifier so this
-  // compiles before it exists.
-  const spec = '../session/session.js'
-  const { Session } = await import(spec) as { Session: { start (o: SessionOptions): Promise<SessionApi> } }
-  return await Session.start(opts)
 }
 
 function isLoopback (host: string): boolean {

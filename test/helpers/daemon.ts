@@ -1,22 +1,25 @@
-// A daemon (lib/daemon) on a session in this process, on 127.0.0.1 port 0, with a
-// download root in the test's directory; and a small RPC client that does the 409
-// session-token handshake as Transmission's clients do.
+// A daemon (lib/daemon) on a real Session in this process, on 127.0.0.1 port 0, with a
+// download root and a state directory in the test's directory; a small RPC client that
+// does the 409 session-token handshake as Transmission's clients do; and torrents seeded
+// by libtorrent that the session finds through a real tracker (opentracker).
 import http from 'node:http'
+import path from 'node:path'
 import type { Test } from 'tap'
 import { startDaemon, type Daemon, type DaemonOptions } from '../../lib/daemon/daemon.js'
-import type { SessionApi } from '../../lib/session/types.js'
-import { ScaffoldSession } from './scaffold-session.js'
+import { Session } from '../../lib/session/session.js'
+import { makeTorrent, withTrackers, waitForPeers, type Made } from './swarm.js'
+import { startLtSeeder } from './libtorrent.js'
+import { startOpentracker } from './opentracker.js'
 
 export interface TestDaemon extends Daemon {
-  session: SessionApi
+  session: Session
   root: string
   rpc (method: string, args?: Record<string, unknown>): Promise<{ result: string, arguments: Record<string, unknown> }>
 }
 
-export async function startTestDaemon (t: Test, opts: Partial<DaemonOptions> & { root?: string, stateDir?: string } = {}): Promise<TestDaemon> {
-  const root = opts.root ?? t.testdir({})
-  const session = await ScaffoldSession.start({ downloadDir: root, stateDir: opts.stateDir ?? null, port: 0, dht: false })
-  const d = await startDaemon(session, { host: '127.0.0.1', port: 0, version: 'test', stateDir: opts.stateDir ?? null, dht: false, pex: true, encryption: 'prefer', peers: [], ...opts })
+export async function startTestDaemon (t: Test, opts: Partial<DaemonOptions> & { root: string, state: string }): Promise<TestDaemon> {
+  const session = await Session.start({ downloadDir: opts.root, stateDir: opts.state, port: 0, dht: false })
+  const d = await startDaemon(session, { host: '127.0.0.1', port: 0, version: 'test', stateDir: opts.state, dht: false, pex: true, encryption: 'prefer', peers: [], ...opts })
   t.teardown(async () => {
     await d.close()
     await session.close()
@@ -32,7 +35,30 @@ export async function startTestDaemon (t: Test, opts: Partial<DaemonOptions> & {
       return JSON.parse(res.body.toString())
     }
   }
-  return { ...d, session, root, rpc }
+  return { ...d, session, root: opts.root, rpc }
+}
+
+export interface Seeded extends Made {
+  // The .torrent announcing to the test's tracker.
+  tracked: string
+  hash: string
+}
+
+// Torrents of fresh content under dir/<name>/, each seeded by libtorrent (at `uploadRate`
+// when given) and listed by one opentracker, ready when the tracker lists every seeder.
+export async function trackedSwarm (t: Test, dir: string, specs: Array<{ name: string, files: { path: string, size: number }[], pieceSize?: number, uploadRate?: number }>): Promise<Seeded[]> {
+  const made = await Promise.all(specs.map((s, i) => makeTorrent(path.join(dir, s.name), s.name, s.files, s.pieceSize, i + 1)))
+  const tracker = await startOpentracker(made.map((m) => m.meta.infoHash.toString('hex')), path.join(dir, 'tracker'))
+  t.teardown(() => tracker.stop())
+  const out: Seeded[] = []
+  for (const [i, m] of made.entries()) {
+    const tracked = await withTrackers(m, [[tracker.httpUrl]])
+    const seeder = await startLtSeeder({ torrent: tracked, data: m.src, workDir: path.join(dir, specs[i].name, 'work'), uploadRate: specs[i].uploadRate })
+    t.teardown(() => seeder.stop())
+    await waitForPeers(tracker.httpUrl, m.meta.infoHash)
+    out.push({ ...m, tracked, hash: m.meta.infoHash.toString('hex') })
+  }
+  return out
 }
 
 export interface Reply { status: number, headers: http.IncomingHttpHeaders, body: Buffer }
