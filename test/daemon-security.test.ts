@@ -9,8 +9,7 @@ import { execFile } from 'node:child_process'
 import { readFile, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { makeTorrent, MiB } from './helpers/swarm.js'
-import { startLtSeeder } from './helpers/libtorrent.js'
-import { request, startTestDaemon, type TestDaemon } from './helpers/daemon.js'
+import { request, startTestDaemon, trackedSwarm, type TestDaemon } from './helpers/daemon.js'
 
 async function token (d: TestDaemon): Promise<string> {
   const r = await request(`${d.url}/transmission/rpc`)
@@ -37,10 +36,10 @@ function curl (args: string[]): Promise<{ status: number, headers: Record<string
 const metainfo = async (file: string): Promise<string> => (await readFile(file)).toString('base64')
 
 t.test('hostile requests are refused and change nothing', async (t) => {
-  const dir = t.testdir({ src: {}, root: { inside: {} }, other: {} })
+  const dir = t.testdir({ src: {}, root: { inside: {} }, other: {}, state: {} })
   const made = await makeTorrent(path.join(dir, 'src'), 'thing.bin', [{ path: 'thing.bin', size: 100_000 }])
   await symlink('/etc', path.join(dir, 'root', 'escape'))
-  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), allowDirs: [path.join(dir, 'other')] })
+  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), state: path.join(dir, 'state'), allowDirs: [path.join(dir, 'other')] })
   const id = await token(d)
   const add = { method: 'torrent-add', arguments: { metainfo: await metainfo(made.torrent), paused: true } }
   const none = (): void => { t.equal(d.session.torrents().length, 0, 'no torrent added') }
@@ -129,7 +128,8 @@ t.test('hostile requests are refused and change nothing', async (t) => {
 })
 
 t.test('HTTP Basic auth with --rpc-auth', async (t) => {
-  const d = await startTestDaemon(t, { auth: 'ana:s3cret' })
+  const dir = t.testdir({ root: {}, state: {} })
+  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), state: path.join(dir, 'state'), auth: 'ana:s3cret' })
   const basic = (s: string): string => `Basic ${Buffer.from(s).toString('base64')}`
   const none = await request(`${d.url}/transmission/rpc`)
   t.equal(none.status, 401)
@@ -145,20 +145,18 @@ t.test('HTTP Basic auth with --rpc-auth', async (t) => {
 })
 
 t.test('stream URLs, the playlist and JSON-RPC 2.0 on a torrent downloaded from libtorrent', async (t) => {
-  const dir = t.testdir({ src: {}, work: {}, root: {} })
-  const made = await makeTorrent(path.join(dir, 'src'), 'show', [{ path: 'ep 1.mp4', size: 2 * MiB + 333 }, { path: 'notes.txt', size: 999 }])
-  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
-  t.teardown(() => seeder.stop())
-  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), peers: [{ host: '127.0.0.1', port: seeder.port }] })
+  const dir = t.testdir({ root: {}, state: {} })
+  const [made] = await trackedSwarm(t, dir, [{ name: 'show', files: [{ path: 'ep 1.mp4', size: 2 * MiB + 333 }, { path: 'notes.txt', size: 999 }] }])
+  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), state: path.join(dir, 'state') })
   const id = await token(d)
   const call = async (method: string, params: Record<string, unknown>, rpcId: unknown = 1): Promise<Record<string, any>> =>
     JSON.parse((await post(d, { jsonrpc: '2.0', method, params, id: rpcId }, { 'X-Transmission-Session-Id': id })).body.toString())
 
-  const added = await call('torrent_add', { metainfo: await metainfo(made.torrent) })
+  const added = await call('torrent_add', { metainfo: await metainfo(made.tracked) })
   t.same(Object.keys(added.result), ['torrent_added'], 'JSON-RPC answers in snake_case')
   const hash = made.meta.infoHash.toString('hex')
   t.equal(added.result.torrent_added.hash_string, hash)
-  const dup = await call('torrent_add', { metainfo: await metainfo(made.torrent) })
+  const dup = await call('torrent_add', { metainfo: await metainfo(made.tracked) })
   t.same(Object.keys(dup.result), ['torrent_duplicate'])
 
   let files: Array<{ name: string, length: number, stream_url: string }> = []

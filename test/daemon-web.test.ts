@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs'
 import { copyFile, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Page } from 'playwright-core'
-import { makeTorrent, MiB } from './helpers/swarm.js'
-import { ltCreate, startLtSeeder } from './helpers/libtorrent.js'
-import { startTestDaemon } from './helpers/daemon.js'
+import { MiB } from './helpers/swarm.js'
+import { startTestDaemon, trackedSwarm } from './helpers/daemon.js'
 import { formatMagnet } from '../lib/magnet.js'
 import { parseTorrent } from '../lib/metainfo.js'
 
@@ -24,40 +23,37 @@ function run (cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => execFile(cmd, args, (err, _out, stderr) => err ? reject(new Error(`${cmd}: ${stderr}`)) : resolve()))
 }
 
-async function openPage (t: Test, url: string, viewport: { width: number, height: number }): Promise<Page> {
-  const context = await chromium.launchPersistentContext(t.testdir({}), { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport, acceptDownloads: false })
+// `profile`: a fresh user-data-dir.
+async function openPage (t: Test, profile: string, url: string, viewport: { width: number, height: number }): Promise<{ page: Page, errors: string[] }> {
+  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport, acceptDownloads: false })
   t.teardown(() => context.close())
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))
-  t.teardown(() => { t.same(errors, [], 'no script errors on the page') })
   await page.goto(url)
-  return page
+  return { page, errors }
 }
 
 t.test('the page adds, plays while downloading, pauses and removes', async (t) => {
-  const dir = t.testdir({ small: { work: {} }, movie: { data: {}, work: {} }, root: {}, shots: {} })
-  // A small torrent to add by magnet (its seeder's address in the link: x.pe).
-  const small = await makeTorrent(path.join(dir, 'small'), 'notes', [{ path: 'a.txt', size: 300_000 }, { path: 'b.bin', size: 1 * MiB }])
-  const smallSeeder = await startLtSeeder({ torrent: small.torrent, data: small.src, workDir: path.join(dir, 'small', 'work') })
-  t.teardown(() => smallSeeder.stop())
-  // The movie: H.264 in MP4, moov after mdat (no +faststart), seeded at 1 MiB/s.
-  const clip = path.join(dir, 'movie', 'data', 'clip.mp4')
+  const dir = t.testdir({ root: {}, state: {}, shots: {} })
+  // The movie: H.264 in MP4, moov after mdat (no +faststart), seeded at 1 MiB/s; and a
+  // small torrent to add by magnet. Both found through a tracker.
+  const clip = path.join(dir, 'made.mp4')
   await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=duration=30:size=320x180:rate=25,noise=alls=30:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25', '-f', 'mp4', clip])
   const bytes = await readFile(clip)
   t.ok(bytes.indexOf('moov') > bytes.indexOf('mdat'), 'moov comes after mdat')
-  const movieTorrent = path.join(dir, 'movie', 'clip.torrent')
-  await ltCreate({ path: clip, out: movieTorrent, pieceSize: 262144 })
-  const movieSeeder = await startLtSeeder({ torrent: movieTorrent, data: path.join(dir, 'movie', 'data'), workDir: path.join(dir, 'movie', 'work'), uploadRate: MiB })
-  t.teardown(() => movieSeeder.stop())
-
-  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), peers: [{ host: '127.0.0.1', port: movieSeeder.port }] })
-  const page = await openPage(t, `${d.url}/`, { width: 1100, height: 800 })
+  const [small, movie] = await trackedSwarm(t, dir, [
+    { name: 'notes', files: [{ path: 'a.txt', size: 300_000 }, { path: 'b.bin', size: 1 * MiB }] },
+    { name: 'clip.mp4', files: [{ path: 'clip.mp4', size: bytes.length }], pieceSize: 262144, uploadRate: MiB, content: clip }
+  ])
+  const d = await startTestDaemon(t, { root: path.join(dir, 'root'), state: path.join(dir, 'state') })
+  const { page, errors } = await openPage(t, path.join(dir, 'profile'), `${d.url}/`, { width: 1100, height: 800 })
   await page.getByText('No torrents yet').waitFor()
 
   // Add by magnet through the form; its row reaches 100%.
-  const smallHash = small.meta.infoHash.toString('hex')
-  const magnet = `${formatMagnet(small.meta)}&x.pe=127.0.0.1:${smallSeeder.port}`
+  const smallHash = small.hash
+  const magnet = formatMagnet(parseTorrent(await readFile(small.tracked)))
+  t.match(magnet, /&tr=http/, 'the magnet names the tracker')
   await page.fill('#add-source', magnet)
   await page.click('button[type=submit]')
   await page.getByText('Added notes').waitFor()
@@ -67,9 +63,9 @@ t.test('the page adds, plays while downloading, pauses and removes', async (t) =
   t.ok((await readFile(path.join(d.root, 'notes', 'b.bin'))).equals(await readFile(path.join(small.src, 'notes', 'b.bin'))), 'downloaded byte-identical')
 
   // Upload the movie's .torrent through the page's file input.
-  await page.setInputFiles('#add-file', movieTorrent)
+  await page.setInputFiles('#add-file', movie.tracked)
   await page.getByText('Added clip.mp4').waitFor()
-  const movieHash = parseTorrent(await readFile(movieTorrent)).infoHash.toString('hex')
+  const movieHash = movie.hash
   const movieRow = page.locator(`li.torrent[data-hash="${movieHash}"]`)
   await movieRow.locator('.files-button').click()
   await movieRow.locator('button.play').click()
@@ -82,7 +78,7 @@ t.test('the page adds, plays while downloading, pauses and removes', async (t) =
   await video.evaluate((v: HTMLVideoElement) => { v.currentTime = 20 })
   await page.waitForFunction(() => (document.getElementById('player-video') as HTMLVideoElement).currentTime > 21, undefined, { timeout: 60_000 })
   t.pass('seeking to 0:20 plays on')
-  await page.screenshot({ path: path.join(dir, 'shots', 'desktop.png') })
+  await page.screenshot({ path: path.join(dir, 'shots', 'desktop.png'), fullPage: true })
 
   // On a phone's screen nothing is wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 })
@@ -103,6 +99,7 @@ t.test('the page adds, plays while downloading, pauses and removes', async (t) =
   t.equal(d.session.get(smallHash), undefined, 'removed from the session')
   t.notOk(existsSync(path.join(d.root, 'notes')), 'and its files deleted')
 
+  t.same(errors, [], 'no script errors on the page')
   for (const shot of ['desktop.png', 'phone.png']) {
     const png = await readFile(path.join(dir, 'shots', shot))
     t.ok(png.subarray(1, 4).toString() === 'PNG' && png.length > 10_000, `${shot} kept`)

@@ -8,7 +8,9 @@ import type { Test } from 'tap'
 import { startDaemon, type Daemon, type DaemonOptions } from '../../lib/daemon/daemon.js'
 import { Session } from '../../lib/session/session.js'
 import { makeTorrent, withTrackers, waitForPeers, type Made } from './swarm.js'
-import { startLtSeeder } from './libtorrent.js'
+import { copyFile, mkdir, readFile } from 'node:fs/promises'
+import { parseTorrent } from '../../lib/metainfo.js'
+import { ltCreate, startLtSeeder } from './libtorrent.js'
 import { startOpentracker } from './opentracker.js'
 
 export interface TestDaemon extends Daemon {
@@ -46,8 +48,9 @@ export interface Seeded extends Made {
 
 // Torrents of fresh content under dir/<name>/, each seeded by libtorrent (at `uploadRate`
 // when given) and listed by one opentracker, ready when the tracker lists every seeder.
-export async function trackedSwarm (t: Test, dir: string, specs: Array<{ name: string, files: { path: string, size: number }[], pieceSize?: number, uploadRate?: number }>): Promise<Seeded[]> {
-  const made = await Promise.all(specs.map((s, i) => makeTorrent(path.join(dir, s.name), s.name, s.files, s.pieceSize, i + 1)))
+// `content`: a file to seed (a single-file torrent named `name`) instead of fresh bytes.
+export async function trackedSwarm (t: Test, dir: string, specs: Array<{ name: string, files: { path: string, size: number }[], pieceSize?: number, uploadRate?: number, content?: string }>): Promise<Seeded[]> {
+  const made = await Promise.all(specs.map(async (s, i) => s.content === undefined ? await makeTorrent(path.join(dir, s.name), s.name, s.files, s.pieceSize, i + 1) : await ownContent(path.join(dir, s.name), s.name, s.content, s.pieceSize)))
   const tracker = await startOpentracker(made.map((m) => m.meta.infoHash.toString('hex')), path.join(dir, 'tracker'))
   t.teardown(() => tracker.stop())
   const out: Seeded[] = []
@@ -59,6 +62,15 @@ export async function trackedSwarm (t: Test, dir: string, specs: Array<{ name: s
     out.push({ ...m, tracked, hash: m.meta.infoHash.toString('hex') })
   }
   return out
+}
+
+async function ownContent (dir: string, name: string, content: string, pieceSize = 65536): Promise<Made> {
+  const src = path.join(dir, 'src')
+  await mkdir(src, { recursive: true })
+  await copyFile(content, path.join(src, name))
+  const torrent = path.join(dir, `${name}.torrent`)
+  await ltCreate({ path: path.join(src, name), out: torrent, pieceSize })
+  return { torrent, meta: parseTorrent(await readFile(torrent)), src }
 }
 
 export interface Reply { status: number, headers: http.IncomingHttpHeaders, body: Buffer }
