@@ -5,10 +5,10 @@
 // torrent downloaded from a libtorrent seeder, the playlist, JSON-RPC 2.0.
 import t from 'tap'
 import http from 'node:http'
-import { execFile } from 'node:child_process'
 import { readFile, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { makeTorrent, MiB } from './helpers/swarm.js'
+import { curl } from './helpers/curl.js'
 import { request, startTestDaemon, trackedSwarm, type TestDaemon } from './helpers/daemon.js'
 
 async function token (d: TestDaemon): Promise<string> {
@@ -18,19 +18,6 @@ async function token (d: TestDaemon): Promise<string> {
 
 function post (d: TestDaemon, body: unknown, headers: Record<string, string> = {}): ReturnType<typeof request> {
   return request(`${d.url}/transmission/rpc`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
-}
-
-function curl (args: string[]): Promise<{ status: number, headers: Record<string, string>, body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    execFile('curl', ['-s', '-i', '--path-as-is', ...args], { encoding: 'buffer', maxBuffer: 64 * MiB }, (err, out) => {
-      if (err) return reject(err)
-      const split = out.indexOf('\r\n\r\n')
-      const head = out.subarray(0, split).toString().split('\r\n')
-      const headers: Record<string, string> = {}
-      for (const h of head.slice(1)) headers[h.slice(0, h.indexOf(':')).toLowerCase()] = h.slice(h.indexOf(':') + 1).trim()
-      resolve({ status: Number(head[0].split(' ')[1]), headers, body: out.subarray(split + 4) })
-    })
-  })
 }
 
 const metainfo = async (file: string): Promise<string> => (await readFile(file)).toString('base64')
@@ -121,7 +108,7 @@ t.test('hostile requests are refused and change nothing', async (t) => {
   t.equal((await d.rpc('torrent-add', { metainfo: await metainfo(made.torrent), 'download-dir': path.join(dir, 'other'), paused: true })).result, 'success', '--allow-dir adds a root')
 
   for (const p of ['/stream/../../etc/passwd', '/stream/%2e%2e/%2e%2e/etc/passwd', `/stream/${made.meta.infoHash.toString('hex')}/0/../../../etc/passwd`, `/stream/${made.meta.infoHash.toString('hex')}/0/..%2f..%2fetc%2fpasswd`]) {
-    const r = await curl([`${d.url}${p}`])
+    const r = await curl(['--path-as-is', `${d.url}${p}`])
     t.equal(r.status, 400, `${p}: 400`)
     t.notMatch(r.body.toString(), /root:/)
   }
