@@ -186,6 +186,9 @@ t.test('stream URLs, the playlist and JSON-RPC 2.0 on a torrent downloaded from 
   const note = await post(d, { jsonrpc: '2.0', method: 'torrent_stop', params: { ids: [hash] } }, { 'X-Transmission-Session-Id': id })
   t.equal(note.status, 204, 'a notification gets no body')
   t.equal(d.session.get(hash)?.status().state, 'paused', 'and was carried out')
+  const paused = await curl([movie.stream_url])
+  t.equal(paused.status, 503, 'a paused torrent does not stream')
+  t.match(paused.body.toString(), /paused: resume it/)
 
   const legacy = await d.rpc('torrent-get', { ids: [hash], fields: ['hashString', 'percentDone', 'fileStats', 'files', 'downloadDir', 'peer-limit'] })
   const lt = (legacy.arguments.torrents as Array<Record<string, any>>)[0]

@@ -5,11 +5,12 @@
 // `..` segments is refused outright.
 import path from 'node:path'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { SessionApi } from '../session/types.js'
+import type { SessionApi, TorrentState } from '../session/types.js'
 import { sendFile } from '../http/respond.js'
 import { playlist } from '../http/listing.js'
 
 export const STREAM_PREFIX = '/stream/'
+const RUNNING = new Set<TorrentState>(['downloading', 'stalled', 'seeding'])
 
 export function streamPath (infoHash: string, index: number, filePath: string): string {
   return `${STREAM_PREFIX}${infoHash}/${index}/${filePath.split('/').map(encodeURIComponent).join('/')}`
@@ -32,10 +33,12 @@ export function sendStream (session: SessionApi, rawPath: string, req: IncomingM
   const [hash, index, ...name] = parts
   const torrent = /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(hash ?? '') ? session.get(hash.toLowerCase()) : undefined
   if (!torrent) return { status: 404, message: 'no such torrent' }
-  const files = torrent.status().files
+  const { files, state } = torrent.status()
   if (files.length === 0) return { status: 503, message: 'the torrent\'s metadata has not arrived yet' }
   const file = /^\d+$/.test(index ?? '') ? files.find((f) => f.index === Number(index)) : undefined
   if (!file || (name.length > 0 && name.join('/') !== file.path)) return { status: 404, message: 'no such file in this torrent' }
+  // Only a running torrent reads: a paused, failed or checking one answers 503.
+  if (!RUNNING.has(state)) return { status: 503, message: `the torrent is ${state === 'paused' ? 'paused: resume it to stream' : state}` }
   sendFile({ name: path.posix.basename(file.path), length: file.length, open: (range) => torrent.createReadStream(file.index, range) }, req, res)
   return null
 }
