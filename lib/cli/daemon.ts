@@ -21,7 +21,6 @@ export async function daemon (values: Values): Promise<void> {
   if (!isLoopback(host) && values['rpc-auth'] === undefined) {
     throw new UserError(`--rpc-host ${host} lets other machines reach the daemon: give --rpc-auth USER:PASS too`, EXIT.usage)
   }
-  if (values['peer-timeout'] !== undefined) throw new UserError('--peer-timeout is not an option of `pears daemon`: it never gives up on a torrent', EXIT.usage)
   const dir = path.resolve(values.output ?? '.')
   await checkOutputDir(dir)
   for (const d of values['allow-dir'] ?? []) await checkOutputDir(d)

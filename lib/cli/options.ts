@@ -27,7 +27,8 @@ export const OPTIONS = {
   json: { in: ['progress', 'info'], help: 'machine-readable output (NDJSON progress lines on stderr)' },
   peer: { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPort, help: 'also connect to this peer (repeatable)' },
   port: { arg: 'N', in: 'swarm', parse: port, help: 'listen port for incoming peers (default: random)' },
-  'peer-timeout': { arg: 'S', in: 'swarm', parse: positive, help: 'give up when no peer is reachable for S seconds (default 60)' },
+  // Not the daemon's (it never gives up on a torrent): the groups of download, seed and serve.
+  'peer-timeout': { arg: 'S', in: ['download', 'seeding', 'serve'], parse: positive, help: 'give up when no peer is reachable for S seconds (default 60)' },
   'max-buffer': { arg: 'MiB', in: 'swarm', parse: positive, help: 'memory cap for pieces in flight (default 32; starts at 8, grows with the swarm bandwidth-delay product)' },
   'max-metadata': { arg: 'MiB', in: 'download', parse: positive, help: 'refuse magnet metadata larger than this (default 8)' },
   'no-dht': { in: 'swarm', help: 'do not use the DHT' },
