@@ -15,15 +15,16 @@ import type { Params } from './protocol.js'
 const KB = 1000
 const RECENT_MS = 60_000
 
+// What session_get reports of the session's set-up (defaults: Pears' own defaults).
 export interface DaemonSettings {
   // Pears' own version, shown after Transmission's in session_get `version`.
-  version: string
-  stateDir: string | null
-  dht: boolean
-  pex: boolean
-  encryption: Encryption
+  version?: string
+  stateDir?: string | null
+  dht?: boolean
+  pex?: boolean
+  encryption?: Encryption
   // Peers every added torrent also dials (`--peer`).
-  peers: PeerInput[]
+  peers?: PeerInput[]
 }
 
 interface Limit { kbps: number, on: boolean }
@@ -198,7 +199,7 @@ export class Methods {
 
   async sessionGet (p: Params): Promise<Params> {
     const all: Params = {
-      version: `4.1.0 (Pears ${this.settings.version})`,
+      version: `4.1.0 (Pears${this.settings.version ? ` ${this.settings.version}` : ''})`,
       rpc_version: 18,
       rpc_version_minimum: 14,
       rpc_version_semver: '6.0.0',
@@ -221,8 +222,8 @@ export class Methods {
       peer_port: this.session.port,
       peer_port_random_on_start: false,
       port_forwarding_enabled: false,
-      dht_enabled: this.settings.dht,
-      pex_enabled: this.settings.pex,
+      dht_enabled: this.settings.dht ?? true,
+      pex_enabled: this.settings.pex ?? true,
       lpd_enabled: false,
       utp_enabled: false,
       tcp_enabled: true,
