@@ -104,3 +104,13 @@ t.test('another address than loopback needs --rpc-auth', async (t) => {
   t.equal(bad.code, 2)
   t.match(bad.stderr, /--rpc-auth needs USER:PASS/)
 })
+
+t.test('a client\'s session-close stops the daemon, its answer sent', async (t) => {
+  const dir = t.testdir({ root: {}, state: {} })
+  const d = await daemon(path.join(dir, 'root'), path.join(dir, 'state'))
+  t.teardown(() => { d.child.kill('SIGKILL') })
+  t.same(await rpc(d.url, 'session-close'), { result: 'success', arguments: {} })
+  const r = await d.exit
+  t.equal(r.code, 0)
+  t.match(r.stderr, /daemon stopped/)
+})

@@ -48,9 +48,14 @@ export async function startDaemon (session: SessionApi, opts: DaemonOptions): Pr
     server,
     port,
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    // Answers under way (a session-close's own) are finished; streams are cut after 1 s.
     close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
+      const cut = setTimeout(() => server.closeAllConnections(), 1000)
+      server.close(() => {
+        clearTimeout(cut)
+        resolve()
+      })
+      server.closeIdleConnections()
     })
   }
 }
