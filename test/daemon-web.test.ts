@@ -91,6 +91,19 @@ t.test('the page adds, plays while downloading, pauses and removes', async (t) =
   await smallRow.and(page.locator('[data-state="finished"], [data-state="paused"]')).waitFor()
   t.equal(d.session.get(smallHash)?.status().state, 'paused', 'paused in the session')
   t.equal(await smallRow.locator('button.toggle').textContent(), 'Resume')
+  // Resume, and unselect a file.
+  await smallRow.locator('button.toggle').click()
+  await smallRow.and(page.locator('[data-state="seeding"]')).waitFor()
+  t.equal(d.session.get(smallHash)?.status().state, 'seeding', 'resumed: seeding again')
+  await smallRow.locator('.files-button').click()
+  const bFile = smallRow.locator('li.file', { hasText: 'b.bin' })
+  await bFile.getByText('100% of 1.05 MB').waitFor()
+  await bFile.locator('input[type=checkbox]').uncheck()
+  for (let i = 0; i < 50 && d.session.get(smallHash)?.status().files.find((f) => f.path === 'notes/b.bin')?.wanted !== false; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  const files = d.session.get(smallHash)!.status().files
+  t.same(Object.fromEntries(files.map((f) => [f.path, f.wanted])), { 'notes/a.txt': true, 'notes/b.bin': false }, 'unchecking a file unselects it')
+  const b = files.find((f) => f.path === 'notes/b.bin')!
+  t.equal(await bFile.locator('a', { hasText: 'Download' }).getAttribute('href'), `${d.url}/stream/${smallHash}/${b.index}/notes/b.bin`, 'its download link is its stream URL')
 
   // Remove with its data from the page.
   await smallRow.locator('button.remove').click()
