@@ -19,8 +19,8 @@ export interface SuperviseOptions extends ReportOptions {
 export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void>): Promise<void> {
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr, opts)
-  t.on('warning', (err) => r.warn(err.message))
-  for (const w of t.meta.warnings) r.warn(w)
+  t.on('warning', (err) => r.warn(err.message, err.code))
+  for (const w of t.meta.warnings) r.warn(w, 'metainfo')
   let stop = (): void => {}
   let interrupted = (): void => {}
   const stopped = new Promise<void>((resolve) => { interrupted = resolve })
