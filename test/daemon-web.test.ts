@@ -6,7 +6,8 @@
 import t, { type Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { copyFile, readFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { MiB } from './helpers/swarm.js'
@@ -23,10 +24,15 @@ function run (cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => execFile(cmd, args, (err, _out, stderr) => err ? reject(new Error(`${cmd}: ${stderr}`)) : resolve()))
 }
 
-// `profile`: a fresh user-data-dir.
-async function openPage (t: Test, profile: string, url: string, viewport: { width: number, height: number }): Promise<{ page: Page, errors: string[] }> {
+// A browser with a fresh user-data-dir, outside the test's directory: chromium may still
+// write to it while it closes, so it is removed after the browser is gone.
+async function openPage (t: Test, url: string, viewport: { width: number, height: number }): Promise<{ page: Page, errors: string[] }> {
+  const profile = await mkdtemp(path.join(tmpdir(), 'pears-chromium-'))
   const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport, acceptDownloads: false })
-  t.teardown(() => context.close())
+  t.teardown(async () => {
+    await context.close()
+    await rm(profile, { recursive: true, force: true })
+  })
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))
@@ -47,7 +53,7 @@ t.test('the page adds, plays while downloading, pauses and removes', async (t) =
     { name: 'clip.mp4', files: [{ path: 'clip.mp4', size: bytes.length }], pieceSize: 262144, uploadRate: MiB, content: clip }
   ])
   const d = await startTestDaemon(t, { root: path.join(dir, 'root'), state: path.join(dir, 'state') })
-  const { page, errors } = await openPage(t, path.join(dir, 'profile'), `${d.url}/`, { width: 1100, height: 800 })
+  const { page, errors } = await openPage(t, `${d.url}/`, { width: 1100, height: 800 })
   await page.getByText('No torrents yet').waitFor()
 
   // Add by magnet through the form; its row reaches 100%.

@@ -135,9 +135,9 @@ export class Methods {
     const fields = p.fields.filter((f): f is string => typeof f === 'string')
     const torrents = this.select(p.ids)
     const rows = torrents.map((t) => ({ ...torrentFields(t, fields, ctx), ...this.limitFields(t.id, fields) }))
-    const out: Params = p.format === 'table'
-      ? { torrents: [fields.filter((f) => f in (rows[0] ?? {})), ...rows.map((r) => fields.filter((f) => f in (rows[0] ?? {})).map((f) => r[f]))] }
-      : { torrents: rows }
+    // format "table": a row of keys, then a row of values per torrent.
+    const keys = fields.filter((f) => rows.length > 0 && f in rows[0])
+    const out: Params = { torrents: p.format === 'table' ? [keys, ...rows.map((r) => keys.map((k) => r[k]))] : rows }
     if (p.ids === 'recently_active') {
       const now = Date.now()
       out.removed = [...this.removed].filter(([, at]) => now - at < RECENT_MS).map(([id]) => id)
