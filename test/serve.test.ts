@@ -8,26 +8,11 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { seeded, MiB } from './helpers/swarm.js'
+import { curl } from './helpers/curl.js'
 import { ltCreate, startLtSeeder } from './helpers/libtorrent.js'
 import { startPears, finished, runPears, type Run } from './helpers/cli.js'
 import { open } from '../lib/index.js'
 import type { Peer } from '../lib/wire/peer.js'
-
-interface Reply { status: number, headers: Record<string, string>, body: Buffer }
-
-// curl -i: the status line and headers, then the body (of the last response).
-function curl (args: string[]): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    execFile('curl', ['-s', '-i', ...args], { encoding: 'buffer', maxBuffer: 64 * MiB }, (err, out) => {
-      if (err) return reject(err)
-      const split = out.indexOf('\r\n\r\n')
-      const head = out.subarray(0, split).toString().split('\r\n')
-      const headers: Record<string, string> = {}
-      for (const h of head.slice(1)) headers[h.slice(0, h.indexOf(':')).toLowerCase()] = h.slice(h.indexOf(':') + 1).trim()
-      resolve({ status: Number(head[0].split(' ')[1]), headers, body: out.subarray(split + 4) })
-    })
-  })
-}
 
 function run (cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => execFile(cmd, args, (err, _out, stderr) => err ? reject(new Error(`${cmd}: ${stderr}`)) : resolve()))

@@ -38,6 +38,14 @@ export const COMMANDS = {
     helpFor: { output: ['DIR', 'download to files under DIR while serving (default: memory only)'] },
     run: async (args, values) => (await import('./serve.js')).serve(args[0], values)
   },
+  daemon: {
+    usage: 'daemon [--rpc-port N] [--rpc-host ADDR] [--rpc-auth USER:PASS] [--allow-dir DIR]... [--state DIR] [-o DIR] [options]',
+    summary: 'run as a service: Transmission RPC, a web page with a player, a stream URL per file',
+    groups: ['daemon', 'files', 'swarm'],
+    args: [0, 0],
+    helpFor: { output: ['DIR', 'download root: torrents go under DIR (default: current directory)'], peer: ['HOST:PORT', 'every torrent also connects to this peer (repeatable)'] },
+    run: async (_args, values) => (await import('./daemon.js')).daemon(values)
+  },
   create: {
     usage: 'create <path> [-o out.torrent] [--announce URL]... [--web-seed URL]... [--piece-length KiB] [--private] [--v2 | --hybrid] [--force]',
     summary: 'make a .torrent of a file or directory',
