@@ -14,6 +14,7 @@ import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Deadlines, type StreamState } from './stream/deadlines.js'
 import type { PieceSink } from './pieces/sink.js'
 import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
+import { partsPath } from './storage/part-file.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
@@ -278,13 +279,15 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
     const opts = { ...options, peers: [...given, ...peers] }
     const layout = new Layout(meta.pieceLength, meta.length, meta.files)
-    const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
+    const dir = opts.dir ?? '.'
+    const store = new FileStore(dir, layout, meta.files, { directIo: opts.directIo, selected: selectedFiles(meta.files, opts), parts: partsPath(dir, meta.infoHash) })
     const fresh = opts.verify === false || opts.storage === 'memory'
     const have = fresh
       ? new Bitfield(layout.pieceCount)
       : opts.recheck
         ? await verifyExisting(store, layout, verifierFor(meta, layout))
-        : (await loadResume(resumePath(opts.dir ?? '.', meta.infoHash), store, layout, verifierFor(meta, layout))).have
+        : (await loadResume(resumePath(dir, meta.infoHash), store, layout, verifierFor(meta, layout))).have
+    if (!fresh) await store.settle(have)
     const t = new Torrent(meta, have, store, layout, opts)
     await t.start()
     return t
@@ -400,7 +403,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private async start (): Promise<void> {
-    if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
     if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
