@@ -1,6 +1,6 @@
 // magnet URI → what we need to find the torrent: info-hash (v1 btih, hex or base32;
 // v2 btmh), display name, trackers, direct peers (x.pe) and selected files (BEP 53 `so`).
-import type { PeerAddress } from './tracker/types.js'
+import type { PeerAddress } from './core/types.js'
 
 export class MagnetError extends Error { override name = 'MagnetError' }
 

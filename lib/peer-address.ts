@@ -1,7 +1,7 @@
 // Peers as users write them: 'host:port' strings ('[::1]:6881' for IPv6) or
 // {host, port} objects. Anything else is refused up front with a clear TypeError,
 // not deep inside the swarm.
-import type { PeerAddress } from './tracker/types.js'
+import type { PeerAddress } from './core/types.js'
 
 export type { PeerAddress }
 export type PeerInput = PeerAddress | string

@@ -5,14 +5,14 @@ import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
-import { Bitfield } from './bitfield.js'
-import { BLOCK_SIZE, Layout } from './storage/layout.js'
+import { Bitfield } from './core/bitfield.js'
+import { BLOCK_SIZE, Layout } from './core/layout.js'
 import { FileStore, selectedFiles } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
 import { MemoryCache } from './stream/cache.js'
 import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Deadlines, type StreamState } from './stream/deadlines.js'
-import type { PieceSink } from './pieces/sink.js'
+import type { PieceSink } from './core/sink.js'
 import { clearResume, loadResume, resumePath, saveResume, verifyExisting } from './storage/resume.js'
 import { partsPath } from './storage/part-file.js'
 import { Picker } from './swarm/picker.js'
@@ -22,15 +22,15 @@ import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer } from './tracker/announcer.js'
-import type { PeerAddress } from './tracker/types.js'
+
 import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
-import { Throttles, type Limits } from './wire/throttle.js'
+import { Throttles, type Limits } from './core/throttle.js'
 import { WebSeeds } from './webseed/seeds.js'
 import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
-import type { Peer, Block } from './wire/peer.js'
+import type { Peer } from './wire/peer.js'
 import { METADATA_PIECE } from './wire/extended.js'
 import type { HashRef } from './wire/messages.js'
 import { LEAF_SIZE, nextPow2, padRoot } from './pieces/merkle.js'
@@ -38,6 +38,7 @@ import { createServer } from './http/server.js'
 import type { Server } from 'node:http'
 import { completeLayers } from './metadata/layers.js'
 import { watchPeers } from './peer-timeout.js'
+import type { PeerAddress, Block } from './core/types.js'
 
 // Pieces in flight at the least: far above loopback's bandwidth-delay product (a larger
 // budget was no faster there, only bigger and colder). The budget grows from it with the
@@ -120,7 +121,6 @@ interface TorrentEvents {
   warning: [Error]
   error: [Error]
 }
-
 
 export interface ReadRange {
   // First byte (default 0).

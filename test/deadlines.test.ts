@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Deadlines } from '../lib/stream/deadlines.js'
-import { Layout } from '../lib/storage/layout.js'
-import { Bitfield } from '../lib/bitfield.js'
+import { Layout } from '../lib/core/layout.js'
+import { Bitfield } from '../lib/core/bitfield.js'
 import type { OrderedStream } from '../lib/stream/ordered.js'
 
 const PIECE = 16384

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { allocPiece, isAligned } from '../lib/pieces/aligned.js'
 import { DirectPolicy, extents } from '../lib/storage/direct.js'
 import { FileStore } from '../lib/storage/files.js'
-import { Layout } from '../lib/storage/layout.js'
+import { Layout } from '../lib/core/layout.js'
 
 const PIECE = 256 * 1024
 

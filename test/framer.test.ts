@@ -1,9 +1,7 @@
 import t from 'tap'
 import { Framer, type Frame } from '../lib/wire/framer.js'
 import { ReadPool } from '../lib/wire/reads.js'
-import {
-  encodeHandshake, encodeBlockRef, encodeHashRef, encodeIndex, encodePieceHeader, encodeSimple, encodeBitfield, encodeExtended, KEEP_ALIVE, decodeMessage
-} from '../lib/wire/messages.js'
+import { encodeHandshake, encodeBlockRef, encodeHashRef, encodeIndex, encodePieceHeader, encodeSimple, encodeBitfield, encodeExtended, KEEP_ALIVE, decodeMessage } from '../lib/wire/messages.js'
 
 const handshake = encodeHandshake({ reserved: Buffer.alloc(8), infoHash: Buffer.alloc(20, 1), peerId: Buffer.alloc(20, 2) })
 

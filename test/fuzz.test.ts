@@ -19,17 +19,14 @@ import { parseTorrent, parseInfo, MAX_PIECE_LENGTH, type Info, type Metainfo } f
 import { parseHttpResponse } from '../lib/tracker/http.js'
 import { announceUdp } from '../lib/tracker/udp.js'
 import { compactPeers, dictPeers, encodeCompact } from '../lib/tracker/peers.js'
-import type { AnnounceResult, PeerAddress } from '../lib/tracker/types.js'
+import type { AnnounceResult } from '../lib/tracker/types.js'
 import { Framer, type Frame } from '../lib/wire/framer.js'
 import { decodeMessage, decodeHandshake, HANDSHAKE_LENGTH, Id, type Message } from '../lib/wire/messages.js'
 import { decodeExtHandshake, decodeMetadata, decodePex, type ExtHandshake, type MetadataMessage, type PexMessage } from '../lib/wire/extended.js'
 import { parseMagnet, type Magnet } from '../lib/magnet.js'
 import { MseHandshake, type MseResult } from '../lib/wire/mse.js'
-import {
-  Rng, rngFor, mutate, fuzzBencodeInput, randomValue, chunkings, magnetInput,
-  infoSeeds, torrentSeeds, trackerSeeds, frameSeeds, extHandshakeSeeds, metadataSeeds, pexSeeds, magnetSeeds,
-  HANDSHAKE, INTERESTING_U32, type BValue
-} from './fuzz/gen.js'
+import { Rng, rngFor, mutate, fuzzBencodeInput, randomValue, chunkings, magnetInput, infoSeeds, torrentSeeds, trackerSeeds, frameSeeds, extHandshakeSeeds, metadataSeeds, pexSeeds, magnetSeeds, HANDSHAKE, INTERESTING_U32, type BValue } from './fuzz/gen.js'
+import type { PeerAddress } from '../lib/core/types.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1) >>> 0
 const COUNT = Number(process.env.FUZZ_COUNT ?? 2000)

@@ -6,10 +6,8 @@ import { startLtSeeder, sha1File, type LtSeeder } from './helpers/libtorrent.js'
 import { startFakePeer, type FakeConn, type FakePeer } from './helpers/fake-peer.js'
 import { makeTorrent, MiB, type Made } from './helpers/swarm.js'
 import { Torrent } from '../lib/torrent.js'
-import { Bitfield } from '../lib/bitfield.js'
-import {
-  encodeBitfield, encodeBlockRef, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple, KEEP_ALIVE
-} from '../lib/wire/messages.js'
+import { Bitfield } from '../lib/core/bitfield.js'
+import { encodeBitfield, encodeBlockRef, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple, KEEP_ALIVE } from '../lib/wire/messages.js'
 import { newPeerId } from '../lib/peer-id.js'
 
 let made: Made

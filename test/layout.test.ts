@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
+import { Layout, BLOCK_SIZE } from '../lib/core/layout.js'
 
 const files = [
   { length: 10, offset: 0, pad: false },

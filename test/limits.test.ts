@@ -7,7 +7,7 @@ import { startLtSeeder, ltLeech, sha1File } from './helpers/libtorrent.js'
 import { runPears, pearsSeed } from './helpers/cli.js'
 import { makeTorrent, MiB } from './helpers/swarm.js'
 import { parseRate } from '../lib/cli/rate.js'
-import { ReadGate, Throttle } from '../lib/wire/throttle.js'
+import { ReadGate, Throttle } from '../lib/core/throttle.js'
 import { Torrent } from '../lib/torrent.js'
 import { parseTorrent } from '../lib/metainfo.js'
 

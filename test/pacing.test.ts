@@ -1,10 +1,10 @@
 // Issue 13: the scheduler's decisions on stand-in peers with given rates and round trips:
 // request windows, snubbing, the budget, and which blocks a faster peer takes over.
 import t from 'tap'
-import { Bitfield } from '../lib/bitfield.js'
-import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
+import { Bitfield } from '../lib/core/bitfield.js'
+import { Layout, BLOCK_SIZE } from '../lib/core/layout.js'
 import { Picker } from '../lib/swarm/picker.js'
-import { expectedMs, requestWindow, snubAfterMs, swarmBudget, worthStealing, INITIAL_WINDOW, SNUB_MIN_MS, type Pace } from '../lib/swarm/pacing.js'
+import { expectedMs, requestWindow, snubAfterMs, swarmBudget, worthStealing, INITIAL_WINDOW, SNUB_MIN_MS, type Pace } from '../lib/core/pacing.js'
 
 const MB = 1e6
 const pace = (p: Partial<Pace>): Pace => ({ rate: 0, rtt: 0, outstanding: 0, reqq: 500, slowStart: null, snubbed: false, ...p })

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { Bitfield } from '../lib/bitfield.js'
-import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
+import { Bitfield } from '../lib/core/bitfield.js'
+import { Layout, BLOCK_SIZE } from '../lib/core/layout.js'
 import { Picker, type PickerPeer } from '../lib/swarm/picker.js'
 
 const PIECE = 4 * BLOCK_SIZE

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
+import { Layout, BLOCK_SIZE } from '../lib/core/layout.js'
 import { FileStore } from '../lib/storage/files.js'
 import { ReadCache, CHUNK_BYTES, CACHED_CHUNKS } from '../lib/storage/read-cache.js'
 

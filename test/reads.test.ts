@@ -7,8 +7,9 @@ import { adaptiveReads, ReadPool } from '../lib/wire/reads.js'
 import { startLtSeeder } from './helpers/libtorrent.js'
 import { makeTorrent, MiB } from './helpers/swarm.js'
 import { open } from '../lib/index.js'
-import { Peer, type Block } from '../lib/wire/peer.js'
+import { Peer } from '../lib/wire/peer.js'
 import { encodeHandshake, encodePieceHeader, encodeSimple } from '../lib/wire/messages.js'
+import type { Block } from '../lib/core/types.js'
 
 t.test('read buffers grow for a fast stream and lose no byte', async (t) => {
   const burst = randomBytes(8 * 1024 * 1024)

@@ -4,12 +4,12 @@
 // picker has changed.
 import { EventEmitter } from 'node:events'
 import t, { type Test } from 'tap'
-import { Bitfield } from '../lib/bitfield.js'
-import { Layout, BLOCK_SIZE } from '../lib/storage/layout.js'
+import { Bitfield } from '../lib/core/bitfield.js'
+import { Layout, BLOCK_SIZE } from '../lib/core/layout.js'
 import { Picker } from '../lib/swarm/picker.js'
 import { Scheduler } from '../lib/swarm/scheduler.js'
 import type { Source } from '../lib/swarm/source.js'
-import type { BlockRef } from '../lib/wire/messages.js'
+import type { BlockRef } from '../lib/core/types.js'
 
 const PIECE = 4 * BLOCK_SIZE
 const PIECES = 8

@@ -13,7 +13,8 @@ import { announceUdp } from '../lib/tracker/udp.js'
 import { Announcer } from '../lib/tracker/announcer.js'
 import { encode } from '../lib/bencode.js'
 import { newPeerId } from '../lib/peer-id.js'
-import type { AnnounceParams, PeerAddress } from '../lib/tracker/types.js'
+import type { AnnounceParams } from '../lib/tracker/types.js'
+import type { PeerAddress } from '../lib/core/types.js'
 
 // Bytes that a naive encoder mangles: NUL, space, %, &, +, =, ?, #, high bytes, and unreserved ones.
 const hash = Buffer.from('00202526 2b3d3f23 ff7e2e2d 5f414a7a 30398081'.replace(/ /g, ''), 'hex')

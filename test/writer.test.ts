@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Layout } from '../lib/storage/layout.js'
+import { Layout } from '../lib/core/layout.js'
 import { FileStore } from '../lib/storage/files.js'
 import { PieceWriter } from '../lib/storage/writer.js'
 import { PiecePool } from '../lib/pieces/pool.js'

@@ -6,13 +6,14 @@ import path from 'node:path'
 import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../metainfo.js'
 import { parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
-import type { PeerAddress } from '../tracker/types.js'
+
 import type { Dht } from '../swarm/dht.js'
 import { EXIT, UserError } from './exit.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
 import { peerTimeoutMs } from './session.js'
 import { clearResume } from '../storage/resume.js'
+import type { PeerAddress } from '../core/types.js'
 
 function savedPath (dir: string, infoHash: Buffer): string {
   return path.join(dir, '.pears', `${infoHash.toString('hex')}.torrent`)

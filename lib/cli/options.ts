@@ -2,9 +2,10 @@
 // groups it belongs to. A command accepts the options of its groups and refuses the
 // rest; every value is checked here, before any command starts.
 // Adding an option: one line in OPTIONS (and read `values.name` where it is used).
-import { parsePeerAddress, type PeerAddress } from '../peer-address.js'
+import { parsePeerAddress } from '../peer-address.js'
 import { parseRate } from './rate.js'
 import type { Encryption } from '../wire/mse.js'
+import type { PeerAddress } from '../core/types.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
 // swarm: connecting to peers (download, seed, ...); seeding: when seeding stops;

@@ -1,8 +1,9 @@
 // Peers for a swarm opened before its torrent can start (a magnet's metadata, a v2
 // .torrent's missing piece layers): from the trackers, the given addresses and the DHT.
 import { Announcer } from '../tracker/announcer.js'
-import type { PeerAddress } from '../tracker/types.js'
+
 import type { Swarm } from '../swarm/swarm.js'
+import type { PeerAddress } from '../core/types.js'
 
 export interface DiscoverOptions {
   tiers: string[][]

@@ -8,7 +8,7 @@ import { Swarm } from '../swarm/swarm.js'
 import { METADATA_PIECE } from '../wire/extended.js'
 import type { Peer } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
-import type { PeerAddress } from '../tracker/types.js'
+import type { PeerAddress } from '../core/types.js'
 
 export interface FetchOptions {
   infoHash: Buffer

@@ -11,12 +11,13 @@ import type { Info, Metainfo } from '../metainfo.js'
 import { missingLayers } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
 import { Swarm } from '../swarm/swarm.js'
-import type { PeerAddress } from '../tracker/types.js'
+
 import { discoverPeers, type DiscoverOptions } from './discover.js'
 import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from '../pieces/merkle.js'
 import type { HashRef } from '../wire/messages.js'
 import type { Peer } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
+import type { PeerAddress } from '../core/types.js'
 
 const MAX_HASHES = 512
 

@@ -3,12 +3,13 @@
 // on to the download.
 import { parseInfo, type Metainfo } from '../metainfo.js'
 import { newPeerId } from '../peer-id.js'
-import type { PeerAddress } from '../tracker/types.js'
+
 import type { Magnet } from '../magnet.js'
 import { MetadataFetcher } from './fetcher.js'
 import { fetchLayers, MetadataTimeoutError } from './layers.js'
 import { discoverPeers, type DiscoverOptions } from './discover.js'
 import type { Encryption } from '../wire/mse.js'
+import type { PeerAddress } from '../core/types.js'
 
 export interface ResolveOptions {
   maxMetadataSize?: number

@@ -5,15 +5,11 @@
 // mismatch is reported with the peers that contributed to it.
 import type { ReadableEvents } from 'streamx'
 import { Readable } from '../streamx.js'
-import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
-import type { Block } from '../wire/peer.js'
+import { BLOCK_SIZE, type Layout } from '../core/layout.js'
+
 import type { PiecePool } from './pool.js'
 import type { PieceCheck, Verifier } from './verify.js'
-
-export interface VerifiedPiece {
-  index: number
-  data: Buffer
-}
+import { type Block, pieceBytes } from '../core/types.js'
 
 export interface AssemblerEvents extends ReadableEvents {
   invalid: [index: number, from: Set<string>]
@@ -32,10 +28,6 @@ interface Partial {
 }
 
 const HASH_STEP = 256 * 1024
-
-export function pieceBytes (p: unknown): number {
-  return (p as { data: Buffer }).data.length
-}
 
 export class Assembler extends Readable<AssemblerEvents> {
   private readonly partial = new Map<number, Partial>()

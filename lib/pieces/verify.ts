@@ -3,7 +3,7 @@
 // layer or pieces root (v2). Blocks are fed in order, so hashing runs as they arrive.
 import { createHash } from 'node:crypto'
 import type { Metainfo } from '../metainfo.js'
-import type { Layout } from '../storage/layout.js'
+import type { Layout } from '../core/layout.js'
 import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from './merkle.js'
 
 export interface PieceCheck {

@@ -4,10 +4,10 @@
 // touched; files not chosen are never created (their bytes of shared pieces go to the part file).
 import { constants, promises as fs, writeSync } from 'node:fs'
 import path from 'node:path'
-import type { Bitfield } from '../bitfield.js'
+import type { Bitfield } from '../core/bitfield.js'
 import { DirectPolicy, extents, O_DIRECT, type Extent } from './direct.js'
 import { filePool, type FilePool } from './file-pool.js'
-import type { Layout } from './layout.js'
+import type { Layout } from '../core/layout.js'
 import { PartFile } from './part-file.js'
 
 export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean; executable?: boolean }

@@ -4,7 +4,7 @@
 // verified piece never changes, so a cached chunk cannot go stale. The cache holds a few
 // chunks, the most recently used, about one per peer being served.
 import type { FileStore } from './files.js'
-import type { Layout } from './layout.js'
+import type { Layout } from '../core/layout.js'
 
 export const CHUNK_BYTES = 128 * 1024
 export const CACHED_CHUNKS = 8

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Bitfield } from '../bitfield.js'
+import { Bitfield } from '../core/bitfield.js'
 import { decodeStrict, encode, isDict, bytes } from '../bencode.js'
 import type { FileStore } from './files.js'
-import { BLOCK_SIZE, type Layout } from './layout.js'
+import { BLOCK_SIZE, type Layout } from '../core/layout.js'
 import type { Verifier } from '../pieces/verify.js'
 
 export function resumePath (dir: string, infoHash: Buffer): string {

@@ -2,10 +2,11 @@
 // Its highWaterMark is the disk's backpressure: while writes are queued, the
 // assembler stops, peers stop being read, and the picker starts no new pieces.
 import { Writable } from '../streamx.js'
-import { pieceBytes, type VerifiedPiece } from '../pieces/assembler.js'
+
 import type { FileStore } from './files.js'
 import type { PiecePool } from '../pieces/pool.js'
-import type { PieceSink, SinkEvents } from '../pieces/sink.js'
+import type { PieceSink, SinkEvents } from '../core/sink.js'
+import { pieceBytes, type VerifiedPiece } from '../core/types.js'
 
 // Aligned pieces go direct, on the thread pool (see files.ts). The rest is written from the
 // event loop while the page cache takes it quickly: in this VM a thread-pool buffered write

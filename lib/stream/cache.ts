@@ -5,9 +5,10 @@
 // A piece's buffer goes back to the pool once it is evicted and every chunk read from
 // it was handed back (recycle); a chunk never handed back is left to the GC.
 import { Writable } from '../streamx.js'
-import { pieceBytes, type VerifiedPiece } from '../pieces/assembler.js'
+
 import type { PiecePool } from '../pieces/pool.js'
-import type { PieceSink, SinkEvents } from '../pieces/sink.js'
+import type { PieceSink, SinkEvents } from '../core/sink.js'
+import { pieceBytes, type VerifiedPiece } from '../core/types.js'
 
 export interface CacheEvents extends SinkEvents {
   evicted: [index: number]

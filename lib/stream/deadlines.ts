@@ -3,8 +3,8 @@
 // the whole budget each for a memory torrent.
 // All windows together stay within the memory budget: every reader gets the piece it
 // waits on, then the readers take turns, nearest deadline first, until the cap.
-import type { Bitfield } from '../bitfield.js'
-import type { Layout } from '../storage/layout.js'
+import type { Bitfield } from '../core/bitfield.js'
+import type { Layout } from '../core/layout.js'
 import type { OrderedStream } from './ordered.js'
 
 const SECONDS_AHEAD = 5

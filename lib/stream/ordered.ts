@@ -2,7 +2,7 @@
 // as soon as the piece is verified and stored. Its position and consumption rate
 // tell the torrent where to put the readers' deadline window.
 import { Readable } from '../streamx.js'
-import type { Layout } from '../storage/layout.js'
+import type { Layout } from '../core/layout.js'
 
 export interface PieceSource {
   readonly layout: Layout

@@ -2,7 +2,7 @@
 // Lookups repeat while wanted (the DHT is eventually consistent); announces tell the
 // DHT we serve a torrent on our listen port.
 import DHT from 'bittorrent-dht'
-import type { PeerAddress } from '../tracker/types.js'
+import type { PeerAddress } from '../core/types.js'
 
 export interface DhtOptions {
   // host:port of bootstrap nodes; the module's public routers when omitted.

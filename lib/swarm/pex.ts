@@ -2,8 +2,9 @@
 // peers we connected to or dropped since; what peers tell us feeds the swarm. A peer
 // that sends more often than the spec allows gets its messages ignored and an offence.
 import type { Peer } from '../wire/peer.js'
-import type { PeerAddress } from '../tracker/types.js'
+
 import type { PexPeer } from '../wire/extended.js'
+import type { PeerAddress } from '../core/types.js'
 
 export interface PexOptions {
   peers: Set<Peer>

@@ -7,9 +7,9 @@
 // endgame lets two peers race for the last blocks. The bytes of started pieces are
 // capped: pieces are released only once stored downstream, so a slow sink stops new
 // requests.
-import { Bitfield } from '../bitfield.js'
-import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
-import type { BlockRef } from '../wire/messages.js'
+import { Bitfield } from '../core/bitfield.js'
+import { BLOCK_SIZE, type Layout } from '../core/layout.js'
+import type { BlockRef } from '../core/types.js'
 
 export interface PickerPeer {
   bitfield: Bitfield

@@ -5,8 +5,8 @@
 // sizes the swarm's in-flight budget and lets idle peers take over slow peers' blocks.
 import type { Picker, PickOptions } from './picker.js'
 import type { Source as Peer } from './source.js'
-import { Bitfield } from '../bitfield.js'
-import { swarmBudget, worthStealing } from './pacing.js'
+import { Bitfield } from '../core/bitfield.js'
+import { swarmBudget, worthStealing } from '../core/pacing.js'
 
 const REFILL_BATCH = 32
 const TICK_MS = 250

@@ -1,9 +1,10 @@
 // What the scheduler needs of a source of blocks: a peer connection (wire/peer) or a
 // web seed (webseed/). Both take block requests into their own window and hand blocks
 // to the same onBlock path.
-import type { Bitfield } from '../bitfield.js'
-import type { BlockRef } from '../wire/messages.js'
-import type { Pace } from './pacing.js'
+import type { Bitfield } from '../core/bitfield.js'
+
+import type { Pace } from '../core/pacing.js'
+import type { BlockRef } from '../core/types.js'
 
 export interface SourceEvents {
   bitfield: []

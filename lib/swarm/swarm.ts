@@ -5,11 +5,12 @@ import net from 'node:net'
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
 import { adaptiveReads, MAX_READ, ReadPool } from '../wire/reads.js'
-import { Peer, type Block, type Conn } from '../wire/peer.js'
+import { Peer, type Conn } from '../wire/peer.js'
 import { secure } from '../wire/crypto.js'
 import type { Encryption } from '../wire/mse.js'
-import type { PeerAddress } from '../tracker/types.js'
-import type { Throttle } from '../wire/throttle.js'
+
+import type { Throttle } from '../core/throttle.js'
+import type { Block, PeerAddress } from '../core/types.js'
 
 export interface SwarmOptions {
   infoHash: Buffer

@@ -2,13 +2,14 @@
 // served one block at a time with the socket's backpressure; requests for pieces we
 // lack, out of range or over the size limit, and queue floods are offences. The upload
 // limit paces the blocks of all peers together.
-import type { Bitfield } from '../bitfield.js'
-import type { Layout } from '../storage/layout.js'
+import type { Bitfield } from '../core/bitfield.js'
+import type { Layout } from '../core/layout.js'
 import type { FileStore } from '../storage/files.js'
 import { ReadCache } from '../storage/read-cache.js'
-import type { BlockRef } from '../wire/messages.js'
+
 import type { Peer } from '../wire/peer.js'
-import type { Throttle } from '../wire/throttle.js'
+import type { Throttle } from '../core/throttle.js'
+import type { BlockRef } from '../core/types.js'
 
 export const MAX_QUEUE = 500
 

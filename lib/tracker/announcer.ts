@@ -7,7 +7,8 @@
 // 'warning', never fatal; every tracker that may have heard `started` hears `stopped`;
 // timers are unref'd so the announcer never keeps the process alive.
 import { EventEmitter } from 'node:events'
-import type { AnnounceEvent, AnnounceParams, AnnounceResult, PeerAddress } from './types.js'
+import type { AnnounceEvent, AnnounceParams, AnnounceResult } from './types.js'
+import type { PeerAddress } from '../core/types.js'
 
 export interface AnnouncerOptions {
   tiers: string[][]

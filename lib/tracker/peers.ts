@@ -4,7 +4,7 @@
 // port 0, trailing partial entries and malformed dictionary entries are dropped.
 import net from 'node:net'
 import { isDict, int, text } from '../bencode.js'
-import type { PeerAddress } from './types.js'
+import type { PeerAddress } from '../core/types.js'
 
 // IPv6 hosts come out as eight uncompressed hex groups ("2001:db8:0:0:0:0:0:1").
 export function compactPeers (buf: Uint8Array, v6: boolean, limit = Infinity): PeerAddress[] {

@@ -1,6 +1,6 @@
 // Shared shapes of the tracker layer: what an announce sends, what it gets back, and
 // the one error type every tracker failure becomes.
-export interface PeerAddress { host: string; port: number }
+import type { PeerAddress } from '../core/types.js'
 export type AnnounceEvent = 'started' | 'completed' | 'stopped'
 export interface AnnounceParams { infoHash: Buffer; peerId: Buffer; port: number; uploaded: number; downloaded: number; left: number; event?: AnnounceEvent; numwant?: number }
 // interval and minInterval are in seconds, as the tracker sent them (the Announcer clamps).

@@ -1,13 +1,14 @@
 // A torrent's web seeds (BEP 19): one WebSeed per URL of the torrent's url-list, each
 // attached to the scheduler like a peer; blame for a failed piece reaches the seeds
 // that sent part of it.
-import type { Layout } from '../storage/layout.js'
+import type { Layout } from '../core/layout.js'
 import type { FileEntry } from '../metainfo.js'
-import type { Block } from '../wire/peer.js'
-import type { Throttle } from '../wire/throttle.js'
+
+import type { Throttle } from '../core/throttle.js'
 import type { Source } from '../swarm/source.js'
 import { WebSeed } from './webseed.js'
 import { webSeedUrls } from './url.js'
+import type { Block } from '../core/types.js'
 
 export interface WebSeedsOptions {
   urls: string[]

@@ -8,17 +8,17 @@
 // picker and the seed unchokes after a back-off; too many failures in a row drop it.
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
-import { Bitfield } from '../bitfield.js'
-import { BLOCK_SIZE, type Layout } from '../storage/layout.js'
+import { Bitfield } from '../core/bitfield.js'
+import { BLOCK_SIZE, type Layout } from '../core/layout.js'
 import type { FileEntry } from '../metainfo.js'
-import type { BlockRef } from '../wire/messages.js'
-import type { Block } from '../wire/peer.js'
-import { ReadGate, type Throttle } from '../wire/throttle.js'
+
+import { ReadGate, type Throttle } from '../core/throttle.js'
 import type { Source, SourceEvents } from '../swarm/source.js'
-import { snubAfterMs } from '../swarm/pacing.js'
-import { RateMeter } from '../swarm/rate-meter.js'
+import { snubAfterMs } from '../core/pacing.js'
+import { RateMeter } from '../core/rate-meter.js'
 import { Agents, getRange, WebSeedError } from './fetch.js'
 import { fileUrl } from './url.js'
+import type { BlockRef, Block } from '../core/types.js'
 
 export interface WebSeedOptions {
   url: string

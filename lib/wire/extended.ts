@@ -2,8 +2,9 @@
 // ut_metadata (BEP 9) and ut_pex (BEP 11). Untrusted fields are checked here.
 import { decodeAs, decodePrefix, decodeStrict, encode, isDict, int, bytes, text } from '../bencode.js'
 import { WireError } from './messages.js'
-import type { PeerAddress } from '../tracker/types.js'
+
 import { compactPeers, encodeCompact } from '../tracker/peers.js'
+import type { PeerAddress } from '../core/types.js'
 
 // Our message ids for the extensions (the peer picks its own in its handshake).
 export const LOCAL_IDS = { ut_metadata: 1, ut_pex: 2 } as const

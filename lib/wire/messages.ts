@@ -1,4 +1,6 @@
 // Pure codecs for the BitTorrent handshake and messages (BEP 3, BEP 6, BEP 10). No I/O.
+import type { BlockRef } from '../core/types.js'
+
 export class WireError extends Error { override name = 'WireError' }
 
 export const PROTOCOL = 'BitTorrent protocol'
@@ -31,8 +33,6 @@ export interface Handshake {
   infoHash: Buffer
   peerId: Buffer
 }
-
-export interface BlockRef { index: number; begin: number; length: number }
 
 // BEP 52: `length` hashes of layer `base` (0 = 16 KiB leaves) from `index` in the tree of `root`.
 export interface HashRef { root: Buffer; base: number; index: number; length: number; proofs: number }

@@ -5,24 +5,16 @@
 // control reaches the remote peer). Blocks nobody asked for are offences, never data.
 import type { WritableEvents } from 'streamx'
 import { Writable } from '../streamx.js'
-import { Bitfield } from '../bitfield.js'
+import { Bitfield } from '../core/bitfield.js'
 import { Framer, type Frame } from './framer.js'
 import type { ReadPool } from './reads.js'
-import { ReadGate, type Throttle } from './throttle.js'
-import {
-  encodeBitfield, encodeBlockRef, writeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple,
-  KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type BlockRef, type HashRef, type Handshake
-} from './messages.js'
-import { BLOCK_SIZE } from '../storage/layout.js'
-import { INITIAL_WINDOW, requestWindow, snubAfterMs, type Pace } from '../swarm/pacing.js'
-import { RateMeter } from '../swarm/rate-meter.js'
-import {
-  METADATA_PIECE,
-  decodeExtHandshake, decodeMetadata, decodePex, encodeExtHandshake, encodeMetadata, encodePex, LOCAL_IDS,
-  type ExtHandshake, type MetadataMessage, type PexMessage
-} from './extended.js'
-
-export interface Block { index: number; begin: number; data: Buffer }
+import { ReadGate, type Throttle } from '../core/throttle.js'
+import { encodeBitfield, encodeBlockRef, writeBlockRef, encodeExtended, encodeHandshake, encodeIndex, encodePieceHeader, encodeSimple, KEEP_ALIVE, WireError, RESERVED_EXTENDED, RESERVED_FAST, RESERVED_V2, encodeHashRef, encodeHashes, type HashRef, type Handshake } from './messages.js'
+import { BLOCK_SIZE } from '../core/layout.js'
+import { INITIAL_WINDOW, requestWindow, snubAfterMs, type Pace } from '../core/pacing.js'
+import { RateMeter } from '../core/rate-meter.js'
+import { METADATA_PIECE, decodeExtHandshake, decodeMetadata, decodePex, encodeExtHandshake, encodeMetadata, encodePex, LOCAL_IDS, type ExtHandshake, type MetadataMessage, type PexMessage } from './extended.js'
+import type { BlockRef, Block } from '../core/types.js'
 
 export interface PeerEvents extends WritableEvents {
   handshake: [Handshake]

@@ -3,9 +3,7 @@
 // Every input is a pure function of (seed, target, index), so one failing input can be
 // regenerated alone from what the harness prints.
 import { encode } from '../../lib/bencode.js'
-import {
-  encodeHandshake, encodeSimple, encodeIndex, encodeBitfield, encodeBlockRef, encodePieceHeader, encodeExtended, KEEP_ALIVE, Id
-} from '../../lib/wire/messages.js'
+import { encodeHandshake, encodeSimple, encodeIndex, encodeBitfield, encodeBlockRef, encodePieceHeader, encodeExtended, KEEP_ALIVE, Id } from '../../lib/wire/messages.js'
 import { encodeExtHandshake, encodeMetadata, encodePex } from '../../lib/wire/extended.js'
 import { encodeCompact } from '../../lib/tracker/peers.js'
 

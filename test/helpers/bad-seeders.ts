@@ -3,7 +3,7 @@
 // sends wrong bytes (garbage), or chokes every request away (choke-cycling liar).
 import { readFile } from 'node:fs/promises'
 import { startFakePeer, type FakeConn, type FakePeer } from './fake-peer.js'
-import { Bitfield } from '../../lib/bitfield.js'
+import { Bitfield } from '../../lib/core/bitfield.js'
 import { encodeBitfield, encodePieceHeader, encodeSimple } from '../../lib/wire/messages.js'
 import type { Metainfo } from '../../lib/metainfo.js'
 

@@ -2,7 +2,7 @@
 // requests a peer gets (its rate × round-trip time, plus a short queue), when a peer
 // counts as snubbed, whether a faster peer should take over a block another peer holds,
 // and how large the swarm's in-flight budget is (its bandwidth-delay product).
-import { BLOCK_SIZE } from '../storage/layout.js'
+import { BLOCK_SIZE } from './layout.js'
 
 export interface Pace {
   // Bytes per second received from the peer, smoothed (0 until measured).
