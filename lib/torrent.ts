@@ -113,6 +113,8 @@ export interface Progress {
   streams: StreamState[]
 }
 
+export interface PipelineState { paused: boolean, budget: number, budgetFull: boolean, diskBytes: number, outstanding: number }
+
 interface TorrentEvents {
   ready: []
   piece: [number]
@@ -314,6 +316,22 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       known: this.swarm.knownCount,
       rate,
       streams: this.deadlines.streams()
+    }
+  }
+
+  // What the download waits on now, sampled by the bench (lib/cli/loop-stats.ts): peers'
+  // reads paused behind the disk, the budget full, and how much of it is verified pieces
+  // waiting for the disk rather than pieces still arriving; requests out.
+  get pipeline (): PipelineState {
+    let outstanding = 0
+    for (const s of this.sources) outstanding += s.outstanding
+    const started = this.picker.budget - this.picker.room
+    return {
+      paused: this.drainWaiters.length > 0,
+      budget: this.picker.budget,
+      budgetFull: !this.picker.done && this.picker.room < BLOCK_SIZE,
+      diskBytes: Math.max(0, started - this.assembler.assembling * this.meta.pieceLength),
+      outstanding
     }
   }
 

@@ -4,6 +4,7 @@
 // closed) before returning. The summary says where the data went and what was resumed.
 import type { Torrent } from '../torrent.js'
 import { EXIT, UserError, userErrorOf } from './exit.js'
+import { watchLoop } from './loop-stats.js'
 import { formatBytes, report, type ProgressMode, type ReportOptions } from './progress.js'
 
 export interface SuperviseOptions extends ReportOptions {
@@ -19,6 +20,8 @@ export interface SuperviseOptions extends ReportOptions {
 export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void>): Promise<void> {
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr, opts)
+  const stats = process.env.PEARS_LOOP_STATS
+  const endStats = stats ? watchLoop(t, stats) : () => {}
   t.on('warning', (err) => r.warn(err.message))
   for (const w of t.meta.warnings) r.warn(w)
   let stop = (): void => {}
@@ -44,6 +47,7 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
     process.removeListener('SIGINT', stop)
     process.removeListener('SIGTERM', stop)
     failure.catch(() => {})
+    endStats()
     await t.destroy()
   }
 }

@@ -56,6 +56,11 @@ export class Assembler extends Readable<AssemblerEvents> {
     return !this.full
   }
 
+  // Pieces being assembled (their blocks still coming from the network).
+  get assembling (): number {
+    return this.partial.size
+  }
+
   _read (cb: (err: Error | null) => void): void {
     this.full = false
     this.emit('drain')
