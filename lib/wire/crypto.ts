@@ -83,6 +83,10 @@ export class CryptoSocket extends EventEmitter implements Conn {
     return this.socket.write(out)
   }
 
+  get writableLength (): number {
+    return this.socket.writableLength + this.queued.reduce((n, b) => n + b.length, 0)
+  }
+
   cork (): void { this.socket.cork() }
   uncork (): void { this.socket.uncork() }
 

@@ -51,6 +51,8 @@ export interface Conn {
   on (event: 'close' | 'drain', fn: () => void): this
   off (event: 'drain', fn: () => void): this
   write (buf: Buffer): boolean
+  // Bytes written and not yet handed to the kernel (where the transport can tell).
+  readonly writableLength?: number
   cork (): void
   uncork (): void
   pause (): this
