@@ -91,16 +91,15 @@ export class FileStore {
     for (const s of this.layout.spans(offset, length)) {
       if (!this.chosen(s.file)) continue
       const views = slice(parts, s.rangeOffset, s.length)
-      for (const e of this.policy.enabled ? extents(views, s.fileOffset) : [{ direct: false, position: s.fileOffset, views }]) {
+      for (const e of this.policy.direct ? extents(views, s.fileOffset) : [{ direct: false, position: s.fileOffset, views }]) {
         if (e.direct && await this.writeDirect(s.file, e)) continue
         blocked += await this.pool.use(this.key + s.file, () => this.open(s.file, true), async (fh) => {
-          if (!sync) {
-            await writeAll(fh, e.views, e.position)
-            return 0
-          }
           const started = performance.now()
-          writeSlices(fh.fd, e.views, e.position)
-          return performance.now() - started
+          if (sync) writeSlices(fh.fd, e.views, e.position)
+          else await writeAll(fh, e.views, e.position)
+          const ms = performance.now() - started
+          this.policy.buffered(e.views.reduce((n, v) => n + v.length, 0), ms)
+          return sync ? ms : 0
         })
       }
     }
@@ -113,15 +112,19 @@ export class FileStore {
   private async writeDirect (i: number, e: Extent): Promise<boolean> {
     try {
       await this.pool.use(`${this.key}d${i}`, () => this.open(i, true, true), async (fh) => {
-        const started = performance.now()
-        const written = await writeAll(fh, e.views, e.position)
-        this.policy.record(written, performance.now() - started)
+        this.policy.directStarted()
+        let written = 0
+        try {
+          written = await writeAll(fh, e.views, e.position)
+        } finally {
+          this.policy.directEnded(written)
+        }
       })
       return true
     } catch (err) {
       // A filesystem that refuses O_DIRECT, at open or for these alignments.
       if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err
-      this.policy.enabled = false
+      this.policy.off()
       return false
     }
   }
