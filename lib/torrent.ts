@@ -203,7 +203,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
     // A memory torrent fetches nothing but the windows: each reader's is the budget's worth.
     this.deadlines = new Deadlines(layout, () => Math.max(2, Math.floor(this.picker.budget / meta.pieceLength)), memory)
-    this.picker = new Picker(layout, have, floor, memory)
+    this.picker = new Picker(layout, have, floor, memory, cap)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
@@ -219,6 +219,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.assembler.pipe(this.sink)
     this.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     this.assembler.on('invalid', (index, from) => this.onInvalid(index, from))
+    this.assembler.on('verified', (index) => this.picker.verified(index))
     // A sink failure (disk full) reaches the assembler through the pipe too.
     this.assembler.on('error', (err) => this.fail(err))
     this.sink.on('stored', (index) => this.onStored(index))
@@ -325,12 +326,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   get pipeline (): PipelineState {
     let outstanding = 0
     for (const s of this.sources) outstanding += s.outstanding
-    const started = this.picker.budget - this.picker.room
     return {
       paused: this.drainWaiters.length > 0,
       budget: this.picker.budget,
       budgetFull: !this.picker.done && this.picker.room < BLOCK_SIZE,
-      diskBytes: Math.max(0, started - this.assembler.assembling * this.meta.pieceLength),
+      diskBytes: this.picker.waitingForDisk,
       outstanding
     }
   }

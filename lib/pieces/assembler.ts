@@ -13,6 +13,8 @@ import { type Block, pieceBytes } from '../core/types.js'
 
 export interface AssemblerEvents extends ReadableEvents {
   invalid: [index: number, from: Set<string>]
+  // The piece matched its hash: its bytes now wait for the sink.
+  verified: [index: number]
   // Verified pieces waiting downstream fell below the high-water mark.
   drain: []
 }
@@ -54,11 +56,6 @@ export class Assembler extends Readable<AssemblerEvents> {
     }
     if (p.count === p.got.length) this.finish(block.index, p)
     return !this.full
-  }
-
-  // Pieces being assembled (their blocks still coming from the network).
-  get assembling (): number {
-    return this.partial.size
   }
 
   _read (cb: (err: Error | null) => void): void {
@@ -108,6 +105,7 @@ export class Assembler extends Readable<AssemblerEvents> {
   private finish (index: number, p: Partial): void {
     this.partial.delete(index)
     if (p.check.matches()) {
+      this.emit('verified', index)
       this.full = !this.push({ index, data: p.data })
       return
     }
