@@ -5,6 +5,7 @@ import { Torrent, type TorrentOptions } from './torrent.js'
 import { isMagnet, parseMagnet } from './magnet.js'
 import { resolveMagnet, type ResolveOptions } from './metadata/resolve.js'
 import { toPeerAddresses } from './peer-address.js'
+import { PeerNetwork } from './net/network.js'
 
 export { Torrent, TorrentFile, DEFAULT_BUFFER_BYTES, type TorrentOptions, type ReadRange, type Progress } from './torrent.js'
 export { parseTorrent, torrentBytes, MetainfoError, type Metainfo, type FileEntry, type Info, type Version } from './metainfo.js'
@@ -16,6 +17,9 @@ export { NoPeersError } from './peer-timeout.js'
 export { parsePeerAddress, type PeerAddress, type PeerInput } from './peer-address.js'
 export { StorageError } from './storage/files.js'
 export type { OrderedStream } from './stream/ordered.js'
+export { Session } from './session/session.js'
+export type { SessionTorrent } from './session/handle.js'
+export type { SessionOptions, AddOptions, TorrentStatus, TorrentState, FileStatus, TrackerStatus, SessionStats, Problem, SessionApi, TorrentHandle } from './session/types.js'
 
 export type OpenOptions = TorrentOptions & { magnet?: ResolveOptions }
 
@@ -28,8 +32,13 @@ export async function open (source: string | Uint8Array | Metainfo, opts: OpenOp
     const dht = opts.dht
     const given = toPeerAddresses(opts.peers)
     const discover: ResolveOptions['discover'] = opts.magnet?.discover ?? (dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined)
-    const { meta, peers, files } = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...given] }, { timeoutMs: opts.peerTimeout, ...opts.magnet, discover })
-    return Torrent.open(meta, { files, ...opts, peers: [...given, ...peers] })
+    const network = opts.network?.retain() ?? await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption })
+    try {
+      const { meta, swarm, files } = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...given] }, network, { timeoutMs: opts.peerTimeout, ...opts.magnet, discover })
+      return await Torrent.open(meta, { files, ...opts, peers: given, network, swarm })
+    } finally {
+      await network.release()
+    }
   }
   const meta = typeof source === 'string' ? parseTorrent(await readFile(source)) : source instanceof Uint8Array ? parseTorrent(source) : source
   return Torrent.open(meta, opts)

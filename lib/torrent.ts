@@ -1,6 +1,5 @@
 // The public Torrent: wires metainfo, storage, picker, assembler, writer, swarm and
 // trackers together. It decides nothing itself; each stage owns its job.
-import { newPeerId } from './peer-id.js'
 import { EventEmitter } from 'node:events'
 import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
@@ -18,15 +17,17 @@ import { partsPath } from './storage/part-file.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
+import { PeerNetwork } from './net/network.js'
 import type { Encryption } from './wire/mse.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
-import { Announcer } from './tracker/announcer.js'
+import { Announcer, type TrackerState } from './tracker/announcer.js'
 
 import { toPeerAddresses, type PeerInput } from './peer-address.js'
 import type { Dht } from './swarm/dht.js'
 import { Pex } from './swarm/pex.js'
 import { Throttles, type Limits } from './core/throttle.js'
+import { MemoryBudget, type MemoryShare } from './core/memory.js'
 import { WebSeeds } from './webseed/seeds.js'
 import { joined, type Source } from './swarm/source.js'
 import type { Metainfo } from './metainfo.js'
@@ -47,6 +48,18 @@ const FLOOR_BUFFER_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export interface TorrentOptions extends Limits {
+  // Where the fast-resume record lives, kept after completion (a session's state
+  // directory). Default: DIR/.pears/<info-hash>.resume while unfinished, removed when done.
+  resumeFile?: string
+  // A session's share of its memory cap (instead of maxBufferBytes).
+  memory?: MemoryShare
+  // The session's rate limits, which this torrent's own stay within.
+  sessionLimits?: Throttles
+  // The session's peer network (peer ID, listening port, connector); the torrent holds a
+  // reference while it runs. Without one it starts its own on `port`/`host`: a session of one.
+  network?: PeerNetwork
+  // The swarm a magnet's metadata came over: the download keeps its peers.
+  swarm?: Swarm
   // Output directory (default: the current directory).
   dir?: string
   // Peers to dial besides those the trackers return: 'host:port' or { host, port }.
@@ -106,6 +119,8 @@ export interface Progress {
   // any more) and pieces that failed their hash check.
   wasted: number
   peers: number
+  // Connected peers that have every piece.
+  seeds: number
   webSeeds: number
   known: number
   rate: number
@@ -150,19 +165,21 @@ export class TorrentFile {
 export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource {
   readonly meta: Metainfo
   readonly layout: Layout
-  readonly peerId = newPeerId()
   readonly files: TorrentFile[]
-  port = 0
+  // How the pieces on disk were found at open: trusted from the resume record (files
+  // unchanged since), re-hashed, or not looked at (memory mode, `verify: false`).
+  checkedBy: 'record' | 'hash' | 'none' = 'none'
   have: Bitfield
   // Pieces readers can read now (on disk, or in the memory window).
   private readonly stored: Bitfield
   private readonly deadlines: Deadlines
   private readonly waiting = new Map<number, { reader: OrderedStream, resolve: () => void, reject: (err: Error) => void }[]>()
-  private readonly opts: TorrentOptions & { peers: PeerAddress[] }
+  private readonly opts: TorrentOptions & { peers: PeerAddress[], network: PeerNetwork }
   private readonly store: FileStore
   private readonly picker: Picker<Source>
   private readonly assembler: Assembler
   private readonly pool: PiecePool
+  private readonly memory: MemoryShare
   private readonly sink: PieceSink
   private readonly cache: MemoryCache | null
   private readonly swarm: Swarm
@@ -187,7 +204,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private lastRescue = 0
   private destroyed = false
 
-  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[] }) {
+  private constructor (meta: Metainfo, have: Bitfield, store: FileStore, layout: Layout, opts: TorrentOptions & { peers: PeerAddress[], network: PeerNetwork }) {
     super()
     this.meta = meta
     this.layout = layout
@@ -195,15 +212,17 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.have = have
     this.verifiedAtStart = have.count
     this.opts = opts
-    this.throttles = new Throttles(opts)
-    const cap = opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES
-    const floor = Math.min(cap, FLOOR_BUFFER_BYTES)
+    this.throttles = new Throttles(opts, opts.sessionLimits)
+    // The session's share of its memory cap, or the whole of this torrent's own.
+    const share = opts.memory ?? new MemoryBudget(opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES).join()
+    this.memory = share
+    const budget = { get floor () { return Math.min(share.cap, FLOOR_BUFFER_BYTES) }, get cap () { return share.cap } }
     const memory = opts.storage === 'memory'
     this.files = meta.files.filter((f) => !f.pad).map((f) => new TorrentFile(this, f.length, f.offset, f.path))
     this.stored = new Bitfield(layout.pieceCount, have.buffer)
     // A memory torrent fetches nothing but the windows: each reader's is the budget's worth.
     this.deadlines = new Deadlines(layout, () => Math.max(2, Math.floor(this.picker.budget / meta.pieceLength)), memory)
-    this.picker = new Picker(layout, have, floor, memory, cap)
+    this.picker = new Picker(layout, have, budget.floor, memory, () => share.cap)
     if (opts.range || opts.files) {
       const ranges = (opts.files ?? []).filter((i) => meta.files[i] && !meta.files[i].pad).map((i) => layout.piecesOf(meta.files[i].offset, meta.files[i].offset + meta.files[i].length))
       if (opts.range) ranges.push(layout.piecesOf(opts.range.start, opts.range.end))
@@ -211,7 +230,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     // As many free pieces as the budget may hold: a piece dropped past the pool is garbage
     // until a collection, on top of the budget (GC time and peak RSS in a WAN stream).
-    this.pool = new PiecePool(meta.pieceLength, Math.ceil(cap / meta.pieceLength))
+    this.pool = new PiecePool(meta.pieceLength, () => Math.ceil(share.cap / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
     this.cache = memory ? new MemoryCache(this.pool) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
@@ -226,18 +245,18 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.sink.on('released', (index) => this.onReleased(index))
     this.sink.on('error', (err) => this.fail(err))
 
-    this.swarm = new Swarm({
-      infoHash: meta.infoHash,
+    const swarmOptions = {
       altInfoHash: meta.version === 'hybrid' ? meta.infoHashV2?.subarray(0, 20) : undefined,
-      peerId: this.peerId,
       pieceCount: layout.pieceCount,
       metadataSize: () => meta.raw.length,
-      onBlock: (peer, block, done) => this.onBlock(peer, block, done),
+      onBlock: (peer: Peer, block: Block, done: () => void) => this.onBlock(peer, block, done),
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
       throttle: this.throttles.download,
       encryption: opts.encryption
-    })
+    }
+    this.swarm = opts.swarm ?? new Swarm({ network: opts.network, infoHash: meta.infoHash, ...swarmOptions })
+    if (opts.swarm) opts.swarm.upgrade(swarmOptions)
     this.webSeeds = new WebSeeds({
       urls: opts.webSeeds === false ? [] : meta.webSeeds,
       layout,
@@ -249,25 +268,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       stallMs: opts.requestTimeoutMs
     })
     this.sources = joined<Source>(this.swarm.peers, this.webSeeds)
-    this.scheduler = new Scheduler(this.picker, this.sources, { floor, cap })
+    this.scheduler = new Scheduler(this.picker, this.sources, budget)
     this.uploader = new Uploader({ layout, store, have, offend: (p, n, why) => this.swarm.offend(p, n, why), throttle: this.throttles.upload })
     this.choker = new Choker({ slots: opts.uploadSlots ?? 8, seeding: () => this.picker.done, onChoke: (p) => this.uploader.choked(p) })
-    this.swarm.on('peer', (peer) => {
-      peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
-      this.scheduler.attach(peer)
-      this.pex?.attach(peer)
-      peer.once('close', () => { this.uploadedByGone += peer.uploaded })
-      this.uploader.attach(peer)
-      this.choker.attach(peer)
-      peer.sendBitfield(this.have)
-      peer.on('metadata', (m) => { if (m.type === 'request') this.serveMetadata(peer, m.piece) })
-      peer.on('hash-request', (r) => this.serveHashes(peer, r))
-      // Two seeds have nothing to trade.
-      const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
-      peer.on('bitfield', dropIfSeed)
-      peer.on('have', dropIfSeed)
-      this.emit('peer', peer)
-    })
+    this.swarm.on('peer', (peer) => this.onPeer(peer))
     this.pex = opts.pex === false || meta.private
       ? null
       : new Pex({ peers: this.swarm.peers, add: (p) => this.swarm.add(p), offend: (p, n, why) => this.swarm.offend(p, n, why), seeding: () => this.picker.done })
@@ -275,25 +279,61 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm.on('banned', (addr, why) => this.emit('warning', new Error(`banned ${addr}: ${why}`)))
   }
 
+  private onPeer (peer: Peer): void {
+    peer.on('offence', (why, points) => this.swarm.offend(peer, points, why))
+    this.scheduler.attach(peer)
+    this.pex?.attach(peer)
+    peer.once('close', () => { this.uploadedByGone += peer.uploaded })
+    this.uploader.attach(peer)
+    this.choker.attach(peer)
+    peer.sendBitfield(this.have)
+    peer.on('metadata', (m) => { if (m.type === 'request') this.serveMetadata(peer, m.piece) })
+    peer.on('hash-request', (r) => this.serveHashes(peer, r))
+    // Two seeds have nothing to trade.
+    const dropIfSeed = (): void => { if (this.picker.done && peer.bitfield.complete) peer.destroy() }
+    peer.on('bitfield', dropIfSeed)
+    peer.on('have', dropIfSeed)
+    this.emit('peer', peer)
+  }
+
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
     const given = toPeerAddresses(options.peers)
+    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption })
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
-    const { meta, peers } = await completeLayers(source, { ...options, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
-    const opts = { ...options, peers: [...given, ...peers] }
-    const layout = new Layout(meta.pieceLength, meta.length, meta.files)
-    const dir = opts.dir ?? '.'
-    const store = new FileStore(dir, layout, meta.files, { directIo: opts.directIo, selected: selectedFiles(meta.files, opts), parts: partsPath(dir, meta.infoHash) })
-    const fresh = opts.verify === false || opts.storage === 'memory'
-    const have = fresh
-      ? new Bitfield(layout.pieceCount)
-      : opts.recheck
-        ? await verifyExisting(store, layout, verifierFor(meta, layout))
-        : (await loadResume(resumePath(dir, meta.infoHash), store, layout, verifierFor(meta, layout))).have
-    if (!fresh) await store.settle(have)
-    const t = new Torrent(meta, have, store, layout, opts)
-    await t.start()
-    return t
+    let swarm = options.swarm
+    try {
+      const completed = await completeLayers(source, { ...options, network, peers: given, timeoutMs: options.layersTimeoutMs, discover: dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined })
+      swarm ??= completed.swarm
+      const meta = completed.meta
+      const opts = { ...options, peers: given, network, swarm }
+      const layout = new Layout(meta.pieceLength, meta.length, meta.files)
+      const dir = opts.dir ?? '.'
+      const store = new FileStore(dir, layout, meta.files, { directIo: opts.directIo, selected: selectedFiles(meta.files, opts), parts: partsPath(dir, meta.infoHash) })
+      const fresh = opts.verify === false || opts.storage === 'memory'
+      const checked = fresh
+        ? { have: new Bitfield(layout.pieceCount), by: 'none' as const }
+        : opts.recheck
+          ? { have: await verifyExisting(store, layout, verifierFor(meta, layout)), by: 'hash' as const }
+          : await loadResume(opts.resumeFile ?? resumePath(dir, meta.infoHash), store, layout, verifierFor(meta, layout)).then((r) => ({ have: r.have, by: r.hashed ? 'hash' as const : 'record' as const }))
+      if (!fresh) await store.settle(checked.have)
+      const t = new Torrent(meta, checked.have, store, layout, opts)
+      t.checkedBy = checked.by
+      await t.start()
+      return t
+    } catch (err) {
+      await Promise.all([swarm?.destroy(), network.release()])
+      throw err
+    }
+  }
+
+  // The port peers reach this torrent on (the session's; 0: none).
+  get port (): number {
+    return this.opts.network.port
+  }
+
+  get peerId (): Buffer {
+    return this.opts.network.peerId
   }
 
   // Nothing left to fetch (in memory mode also: no reader left).
@@ -304,7 +344,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   get progress (): Progress {
     let rate = this.webSeeds.rate
     let uploaded = this.uploadedByGone
-    for (const p of this.swarm.peers) { rate += p.rate; uploaded += p.uploaded }
+    let seeds = 0
+    for (const p of this.swarm.peers) {
+      rate += p.rate
+      uploaded += p.uploaded
+      if (p.bitfield.complete) seeds++
+    }
     return {
       verified: this.have.count,
       verifiedAtStart: this.verifiedAtStart,
@@ -313,6 +358,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       uploaded,
       wasted: this.wasted,
       peers: this.swarm.peers.size,
+      seeds,
       webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
       rate,
@@ -386,6 +432,26 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return createServer(this)
   }
 
+  // Writes the fast-resume record now (a session does so periodically, so a crash loses
+  // little: the files newer than the record are re-hashed, never fetched again).
+  saveResume (): Promise<void> {
+    return saveResume(this.resumeFile, this.store, this.have)
+  }
+
+  private get resumeFile (): string {
+    return this.opts.resumeFile ?? resumePath(this.opts.dir ?? '.', this.meta.infoHash)
+  }
+
+  // The last announce to each tracker (empty when the torrent does not announce).
+  get trackers (): ReadonlyMap<string, TrackerState> {
+    return this.announcer?.states ?? new Map()
+  }
+
+  // Asks every tracker for peers now (as far as each one's `min interval` allows).
+  reannounce (): void {
+    this.announcer?.announceNow()
+  }
+
   // Changes the rate limits while running (bytes per second, 0: none).
   setLimits (limits: Limits): void {
     this.throttles.set(limits)
@@ -406,7 +472,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.stopDht?.()
     this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
+    await this.opts.network.release()
     this.assembler.destroy()
+    this.memory.leave()
     await new Promise<void>((resolve) => {
       if (this.sink.destroyed) return resolve()
       this.sink.once('close', () => resolve())
@@ -414,20 +482,19 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     })
     await this.store.close()
     if (this.opts.storage !== 'memory' && this.have.count > 0) {
-      // Only an optimisation: without it the next start re-hashes. Done: no record left.
-      const record = resumePath(this.opts.dir ?? '.', this.meta.infoHash)
-      await (this.done ? clearResume(record) : saveResume(record, this.store, this.have)).catch(() => {})
+      // Only an optimisation: without it the next start re-hashes. Done: no record left,
+      // unless a session keeps it (a restart then seeds without re-hashing).
+      await (this.done && this.opts.resumeFile === undefined ? clearResume(this.resumeFile) : saveResume(this.resumeFile, this.store, this.have)).catch(() => {})
     }
   }
 
   private async start (): Promise<void> {
-    if (this.opts.port !== null) this.port = await this.swarm.listen(this.opts.port ?? 0, this.opts.host)
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
         tiers: this.meta.announce,
         infoHash: this.meta.infoHash,
         peerId: this.peerId,
-        port: this.port,
+        port: this.port || 0,
         timeoutMs: this.opts.trackerTimeoutMs,
         stats: () => ({ uploaded: this.progress.uploaded, downloaded: this.downloaded, left: this.left() })
       })
@@ -438,6 +505,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
+    }
+    // A magnet's metadata peers are the download's first peers.
+    for (const peer of this.swarm.peers) {
+      this.onPeer(peer)
+      peer.adopt(this.layout.pieceCount, this.throttles.download)
     }
     this.swarm.add(this.opts.peers)
     if (this.opts.peerTimeout !== undefined) this.stopWatch = watchPeers(this, this.opts.peerTimeout, (err) => this.emit('warning', err), (err) => this.fail(err))
@@ -543,8 +615,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private finish (): void {
     if (this.finished) return
     this.finished = true
-    // Seeding reads from disk: the download's spare piece buffers are not needed again.
-    if (!this.cache) this.pool.clear()
+    // Seeding reads from disk: the download's spare piece buffers and its share of the
+    // memory cap are not needed again.
+    if (!this.cache) {
+      this.pool.clear()
+      this.memory.leave()
+    }
     this.announcer?.complete()
     for (const p of this.swarm.peers) if (p.bitfield.complete) p.destroy()
     this.webSeeds.destroy()

@@ -10,7 +10,7 @@ import { runPears } from './helpers/cli.js'
 import { makeTorrent, withTrackers, waitForPeers, MiB } from './helpers/swarm.js'
 import { parseMagnet } from '../lib/magnet.js'
 import { MetadataFetcher } from '../lib/metadata/fetcher.js'
-import { newPeerId } from '../lib/peer-id.js'
+import { PeerNetwork } from '../lib/net/network.js'
 import { encodeExtended } from '../lib/wire/messages.js'
 import { decodeMetadata, encodeExtHandshake, encodeMetadata, LOCAL_IDS } from '../lib/wire/extended.js'
 
@@ -71,8 +71,9 @@ t.test('hostile metadata: a wrong hash and a 1 GiB claim are rejected, the hones
   t.ok(wrong.connections >= 1 && huge.connections >= 1, 'both liars were contacted')
 
   // The same, step by step: only the liars at first, so their rejection is certain.
-  const fetcher = new MetadataFetcher({ infoHash: made.meta.infoHash, peerId: newPeerId() })
-  t.teardown(() => fetcher.destroy())
+  const network = await PeerNetwork.start({ port: null })
+  const fetcher = new MetadataFetcher({ infoHash: made.meta.infoHash, network })
+  t.teardown(() => Promise.all([fetcher.destroy(), network.release()]))
   const bans: string[] = []
   fetcher.swarm.on('banned', (addr, why) => bans.push(`${addr} ${why}`))
   const mismatch = new Promise<Error>((resolve) => fetcher.once('warning', resolve))

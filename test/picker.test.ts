@@ -86,7 +86,7 @@ t.test('budget caps pieces in flight until one completes', async (t) => {
 t.test('verified pieces waiting for the disk leave the network budget, up to the memory cap', async (t) => {
   const layout = new Layout(PIECE, PIECE * 8, [{ length: PIECE * 8, offset: 0, pad: false }])
   // Network budget: 1 piece; memory cap: 3 pieces.
-  const picker = new Picker(layout, new Bitfield(8), PIECE, false, 3 * PIECE)
+  const picker = new Picker(layout, new Bitfield(8), PIECE, false, () => 3 * PIECE)
   const a = peer(8, [0, 1, 2, 3, 4, 5, 6, 7])
   picker.addPeer(a.bitfield)
   const first = pick(picker, a, 100)

@@ -75,7 +75,7 @@ t.test('an HTTP reply may mix compact, dictionary and peers6 lists', async (t) =
 })
 
 t.test('one spelling per peer address', async (t) => {
-  const { addrKey } = await import('../lib/swarm/swarm.js')
+  const { addrKey } = await import('../lib/net/address.js')
   t.equal(addrKey('0:0:0:0:0:0:0:1', 6881), '[::1]:6881')
   t.equal(addrKey('::1', 6881), '[::1]:6881')
   t.equal(addrKey('::ffff:127.0.0.1', 5), '127.0.0.1:5')

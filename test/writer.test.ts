@@ -31,7 +31,7 @@ async function writesInAnyOrder (t: Test, slowBatchMs: number | undefined, paths
   const sync: boolean[] = []
   const write = store.write.bind(store)
   store.write = (offset, parts, s) => { sync.push(s ?? false); return write(offset, parts, s) }
-  const writer = new PieceWriter(store, PIECE, new PiecePool(PIECE, 8), { slowBatchMs })
+  const writer = new PieceWriter(store, PIECE, new PiecePool(PIECE, () => 8), { slowBatchMs })
   const content = Buffer.alloc(4624)
   for (let i = 0; i < content.length; i++) content[i] = (i * 7) % 251
   content.fill(0, 1500, 2024)

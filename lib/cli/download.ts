@@ -2,7 +2,6 @@
 // a magnet's metadata is fetched from peers first.
 import path from 'node:path'
 import { isMagnet } from '../magnet.js'
-import type { Dht } from '../swarm/dht.js'
 import { Torrent } from '../torrent.js'
 import { EXIT, UserError } from './exit.js'
 import { seedUntil, toStdout, untilDone } from './jobs.js'
@@ -11,7 +10,7 @@ import { loadTorrent } from './load.js'
 import { fetchMagnet, forgetMagnet } from './magnet.js'
 import type { Values } from './options.js'
 import { checkOutputDir, refuseTerminal } from './preflight.js'
-import { peerTimeoutMs, progressMode, seedOptions, torrentOptions, withDht } from './session.js'
+import { peerTimeoutMs, progressMode, seedOptions, torrentOptions, withNetwork, type Shared } from './session.js'
 import { supervise } from './supervise.js'
 import { selectedBytes, selection } from './selection.js'
 import { formatBytes } from './progress.js'
@@ -22,16 +21,17 @@ export async function download (source: string, values: Values): Promise<void> {
   const streaming = values.stdout === true || values.output === '-' || (!toFiles && !process.stdout.isTTY)
   if (streaming && !values.list) refuseTerminal()
   if (toFiles) await checkOutputDir(values.output as string)
-  await withDht(values, (dht) => run(source, values, { toFiles, streaming }, dht))
+  await withNetwork(values, (shared) => run(source, values, { toFiles, streaming }, shared))
 }
 
-async function run (source: string, values: Values, mode: { toFiles: boolean, streaming: boolean }, dht: Dht | undefined): Promise<void> {
+async function run (source: string, values: Values, mode: { toFiles: boolean, streaming: boolean }, shared: Shared): Promise<void> {
   const { toFiles, streaming } = mode
+  const { dht, network } = shared
   const progress = progressMode(values)
   const dir = toFiles ? values.output as string : '.'
-  const { meta, peers, files } = isMagnet(source)
-    ? await fetchMagnet(source, values, progress, toFiles ? dir : undefined, dht)
-    : { meta: await loadTorrent(source), peers: [], files: undefined }
+  const { meta, swarm, peers, files } = isMagnet(source)
+    ? await fetchMagnet(source, values, progress, toFiles ? dir : undefined, shared)
+    : { meta: await loadTorrent(source), swarm: undefined, peers: [], files: undefined }
   if (values.list) return list(meta, values.json === true)
   const sel = selection(meta, values.file, values.range)
   // A stream is one reader in order through a memory window: one range of the torrent.
@@ -45,6 +45,8 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
     peers: [...(options.peers ?? []), ...peers],
     dir,
     dht,
+    network,
+    swarm,
     peerTimeout: peerTimeoutMs(values),
     storage: toFiles || !streaming ? 'disk' : 'memory',
     range,

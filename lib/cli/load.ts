@@ -1,18 +1,11 @@
 // A .torrent from a path, `-` (stdin) or an http(s) URL → Metainfo, with one-line errors.
-// A .torrent is small: more than 64 MiB is refused from any source.
-import { readFile } from 'node:fs/promises'
+import { readAll, readTorrentFrom } from '../torrent-bytes.js'
 import { parseTorrent, MetainfoError, type Metainfo } from '../metainfo.js'
 import { EXIT, UserError } from './exit.js'
 
-const MAX_TORRENT = 64 * 1024 * 1024
-
-export function isUrl (s: string): boolean {
-  return /^https?:\/\//i.test(s)
-}
-
 export async function readTorrentBytes (file: string): Promise<Buffer> {
   try {
-    return file === '-' ? await readAll(process.stdin) : isUrl(file) ? await download(file) : await readFile(file)
+    return file === '-' ? await readAll(process.stdin) : await readTorrentFrom(file)
   } catch (err) {
     throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.badTorrent)
   }
@@ -26,23 +19,4 @@ export async function loadTorrent (file: string): Promise<Metainfo> {
     if (err instanceof MetainfoError) throw new UserError(`${file}: ${err.message}`, EXIT.badTorrent)
     throw err
   }
-}
-
-async function readAll (source: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let n = 0
-  for await (const c of source) {
-    n += c.length
-    if (n > MAX_TORRENT) throw new Error('more than 64 MiB: not a .torrent')
-    chunks.push(Buffer.from(c))
-  }
-  return Buffer.concat(chunks)
-}
-
-async function download (url: string): Promise<Buffer> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((err: Error) => {
-    throw new Error((err.cause as Error | undefined)?.message ?? err.message)
-  })
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`)
-  return readAll(res.body)
 }

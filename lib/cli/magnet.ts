@@ -1,17 +1,18 @@
 // A magnet link's metadata for the CLI: fetched from peers (or, after an interrupted
 // download, read back from DIR/.pears/<info-hash>.torrent), saved there while the
 // download is unfinished, and removed with the rest of the control files once done.
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { writeAtomic } from '../storage/atomic.js'
 import path from 'node:path'
 import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../metainfo.js'
 import { parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 
-import type { Dht } from '../swarm/dht.js'
+import type { Swarm } from '../swarm/swarm.js'
 import { EXIT, UserError } from './exit.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
-import { peerTimeoutMs } from './session.js'
+import { peerTimeoutMs, type Shared } from './session.js'
 import { clearResume } from '../storage/resume.js'
 import type { PeerAddress } from '../core/types.js'
 
@@ -28,7 +29,17 @@ async function saved (dir: string, infoHash: Buffer): Promise<Metainfo | null> {
   }
 }
 
-export async function fetchMagnet (link: string, values: Values, progress: ProgressMode, dir: string | undefined, dht: Dht | undefined): Promise<{ meta: Metainfo, peers: PeerAddress[], files?: number[] }> {
+export interface Fetched {
+  meta: Metainfo
+  // The swarm the metadata came over (none when it was read back from disk).
+  swarm?: Swarm
+  // The link's direct peers, for a download whose metadata was read back.
+  peers: PeerAddress[]
+  files?: number[]
+}
+
+export async function fetchMagnet (link: string, values: Values, progress: ProgressMode, dir: string | undefined, shared: Shared): Promise<Fetched> {
+  const { dht, network } = shared
   let magnet
   try {
     magnet = parseMagnet(link)
@@ -40,7 +51,7 @@ export async function fetchMagnet (link: string, values: Values, progress: Progr
   if (progress === 'line') process.stderr.write(`pears: fetching metadata for ${magnet.infoHash.toString('hex')}${magnet.name ? ` (${magnet.name})` : ''}\n`)
   let resolved
   try {
-    resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...(values.peer ?? [])] }, {
+    resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...(values.peer ?? [])] }, network, {
       timeoutMs: peerTimeoutMs(values),
       maxMetadataSize: (values['max-metadata'] ?? 8) * 1024 * 1024,
       encryption: values.encryption,
@@ -54,10 +65,9 @@ export async function fetchMagnet (link: string, values: Values, progress: Progr
   }
   if (dir !== undefined) {
     const file = savedPath(dir, resolved.meta.infoHash)
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, torrentBytes(resolved.meta.raw, resolved.meta.announce, resolved.meta.pieceLayers))
+    await writeAtomic(file, torrentBytes(resolved.meta.raw, resolved.meta.announce, resolved.meta.pieceLayers))
   }
-  return resolved
+  return { ...resolved, peers: [] }
 }
 
 export function forgetMagnet (dir: string, meta: Metainfo): Promise<void> {

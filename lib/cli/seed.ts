@@ -7,7 +7,7 @@ import { Torrent } from '../torrent.js'
 import { EXIT, UserError } from './exit.js'
 import { loadTorrent } from './load.js'
 import type { Values } from './options.js'
-import { progressMode, seedOptions, torrentOptions, withDht } from './session.js'
+import { progressMode, seedOptions, torrentOptions, withNetwork } from './session.js'
 import { seedUntil } from './jobs.js'
 import { supervise } from './supervise.js'
 import { visibleFiles } from './selection.js'
@@ -24,9 +24,9 @@ export async function seed (torrent: string, content: string, values: Values): P
   }
   if (present.length === 0) throw new UserError(`${content} holds none of ${meta.name}'s files; give the content or the directory holding it`, EXIT.usage)
   const progress = progressMode(values)
-  await withDht(values, async (dht) => {
+  await withNetwork(values, async ({ dht, network }) => {
     // Only the files that are there: the missing ones are not created.
-    const t = await Torrent.open(meta, { ...torrentOptions(values), dir, dht, recheck: true, files: present })
+    const t = await Torrent.open(meta, { ...torrentOptions(values), dir, dht, network, recheck: true, files: present })
     const p = t.progress
     if (p.verified === 0) {
       await t.destroy()

@@ -11,7 +11,7 @@ import { fetchMagnet } from './magnet.js'
 import { EXIT, UserError } from './exit.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
-import { peerTimeoutMs, progressMode, torrentOptions, withDht } from './session.js'
+import { peerTimeoutMs, progressMode, torrentOptions, withNetwork } from './session.js'
 import { supervise } from './supervise.js'
 import { checkOutputDir } from './preflight.js'
 
@@ -20,16 +20,18 @@ const DEFAULT_HTTP_PORT = 8888
 export async function serve (source: string, values: Values): Promise<void> {
   const progress = progressMode(values)
   if (values.output !== undefined) await checkOutputDir(values.output)
-  await withDht(values, async (dht) => {
-    const { meta, peers } = isMagnet(source)
-      ? await fetchMagnet(source, values, progress, values.output, dht)
-      : { meta: await loadTorrent(source), peers: [] }
+  await withNetwork(values, async (shared) => {
+    const { meta, swarm, peers } = isMagnet(source)
+      ? await fetchMagnet(source, values, progress, values.output, shared)
+      : { meta: await loadTorrent(source), swarm: undefined, peers: [] }
     const options = torrentOptions(values)
     const t = await Torrent.open(meta, {
       ...options,
       peers: [...(options.peers ?? []), ...peers],
       dir: values.output ?? '.',
-      dht,
+      dht: shared.dht,
+      network: shared.network,
+      swarm,
       peerTimeout: peerTimeoutMs(values),
       storage: values.output === undefined ? 'memory' : 'disk'
     })

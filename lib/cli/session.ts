@@ -2,6 +2,7 @@
 // Torrent's options, the DHT's lifetime, the progress mode, the peer timeout.
 // Adding a swarm option: its line in options.ts, and its mapping in torrentOptions.
 import type { Dht } from '../swarm/dht.js'
+import { PeerNetwork } from '../net/network.js'
 import { DEFAULT_BUFFER_BYTES, type TorrentOptions } from '../torrent.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
@@ -11,7 +12,6 @@ export function torrentOptions (values: Values): TorrentOptions {
     pex: !values['no-pex'],
     encryption: values.encryption,
     peers: values.peer ?? [],
-    port: values.port ?? 0,
     maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES,
     downloadLimit: values['download-limit'],
     uploadLimit: values['upload-limit'],
@@ -36,12 +36,18 @@ export function seedOptions (values: Values): { ratio?: number, timeMs?: number 
   return { ratio, timeMs: time === undefined ? undefined : time * 1000 }
 }
 
-export async function withDht (values: Values, fn: (dht: Dht | undefined) => Promise<void>): Promise<void> {
+// What a command's torrents share for the command's lifetime: one peer network (peer
+// ID, listening port, connector) and one DHT. A magnet's metadata swarm and its download
+// run on the same port.
+export interface Shared { dht: Dht | undefined, network: PeerNetwork }
+
+export async function withNetwork (values: Values, fn: (shared: Shared) => Promise<void>): Promise<void> {
+  const network = await PeerNetwork.start({ port: values.port ?? 0, encryption: values.encryption })
   // Loaded only when used: the DHT module and its dependencies are not small.
-  const dht = values['no-dht'] ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'] })
+  const dht = values['no-dht'] ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'] }).catch(async (err) => { await network.release(); throw err })
   try {
-    await fn(dht)
+    await fn({ dht, network })
   } finally {
-    await dht?.destroy()
+    await Promise.all([dht?.destroy(), network.release()])
   }
 }

@@ -1,4 +1,5 @@
-// Rate limits: a token bucket shared by every socket (and web seed) of a torrent. The
+// Rate limits: a token bucket shared by every socket (and web seed) of a torrent, inside
+// an optional parent bucket shared by every torrent of a session. The
 // download limit never drops data: a source that overdraws the bucket is paused (its
 // socket stops reading, so TCP flow control slows the remote peer) until the debt is
 // paid. The upload limit makes the uploader wait before each block it sends.
@@ -10,8 +11,8 @@ export class Throttle {
   private at = Date.now()
   private limit = 0
 
-  // Bytes per second; 0 is no limit.
-  constructor (rate = 0) {
+  // Bytes per second; 0 is no limit. Bytes spent here are spent in `parent` too.
+  constructor (rate = 0, private readonly parent?: Throttle) {
     this.rate = rate
   }
 
@@ -27,14 +28,19 @@ export class Throttle {
 
   // Spends `n` bytes (the bucket may go into debt); returns the ms until it is out of debt.
   take (n: number): number {
-    if (this.limit === 0) return 0
+    const outer = this.parent?.take(n) ?? 0
+    if (this.limit === 0) return outer
     this.refill()
     this.tokens -= n
-    return this.delay()
+    return Math.max(outer, this.ownDelay())
   }
 
-  // Ms until the bucket is out of debt (0 now).
+  // Ms until this bucket and its parent are out of debt (0 now).
   delay (): number {
+    return Math.max(this.parent?.delay() ?? 0, this.ownDelay())
+  }
+
+  private ownDelay (): number {
     if (this.limit === 0) return 0
     this.refill()
     return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens * 1000 / this.limit)
@@ -66,7 +72,8 @@ export class ReadGate {
   private timer: NodeJS.Timeout | null = null
   private isPaused = false
 
-  constructor (private readonly source: Pausable, private readonly throttle?: Throttle) {}
+  // `throttle` may change while reading (a magnet's peer joins its torrent's limits).
+  constructor (private readonly source: Pausable, public throttle?: Throttle) {}
 
   // A chunk of `n` bytes was read; `more` is false when its consumer is full.
   read (n: number, more = true): void {
@@ -117,13 +124,19 @@ function sleep (ms: number): Promise<void> {
 // Bytes per second each way (0 or absent: no limit).
 export interface Limits { downloadLimit?: number, uploadLimit?: number }
 
-// A torrent's two buckets; a limit left out of `set` keeps its value.
+// A torrent's (or a session's) two buckets; a limit left out of `set` keeps its value.
 export class Throttles {
-  readonly download = new Throttle()
-  readonly upload = new Throttle()
+  readonly download: Throttle
+  readonly upload: Throttle
 
-  constructor (limits: Limits = {}) {
+  constructor (limits: Limits = {}, parent?: Throttles) {
+    this.download = new Throttle(0, parent?.download)
+    this.upload = new Throttle(0, parent?.upload)
     this.set(limits)
+  }
+
+  get limits (): Required<Limits> {
+    return { downloadLimit: this.download.rate, uploadLimit: this.upload.rate }
   }
 
   set (limits: Limits): void {

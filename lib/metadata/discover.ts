@@ -8,7 +8,6 @@ import type { PeerAddress } from '../core/types.js'
 export interface DiscoverOptions {
   tiers: string[][]
   infoHash: Buffer
-  peerId: Buffer
   peers: PeerAddress[]
   trackerTimeoutMs?: number
   // Extra peer sources (the DHT), called with each batch of peers; returns a stop function.
@@ -17,11 +16,10 @@ export interface DiscoverOptions {
 }
 
 // Starts finding peers for `swarm`; resolves to a function that stops it.
-export async function discoverPeers (swarm: Swarm, opts: DiscoverOptions): Promise<() => Promise<void>> {
-  // Listening gives trackers a real port to list, and lets peers that hear of us connect.
-  const port = await swarm.listen(0)
+export function discoverPeers (swarm: Swarm, opts: DiscoverOptions): () => Promise<void> {
+  // The session's port: peers that hear of us there reach this swarm through its router.
   const announcer = opts.tiers.length > 0
-    ? new Announcer({ tiers: opts.tiers, infoHash: opts.infoHash, peerId: opts.peerId, port, timeoutMs: opts.trackerTimeoutMs, stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }) })
+    ? new Announcer({ tiers: opts.tiers, infoHash: opts.infoHash, peerId: swarm.peerId, port: swarm.port, timeoutMs: opts.trackerTimeoutMs, stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }) })
     : null
   announcer?.on('peers', (peers) => swarm.add(peers))
   if (opts.onWarning) announcer?.on('warning', opts.onWarning)

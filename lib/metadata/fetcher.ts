@@ -9,6 +9,7 @@ import { METADATA_PIECE } from '../wire/extended.js'
 import type { Peer } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../core/types.js'
+import type { PeerNetwork } from '../net/network.js'
 
 export interface FetchOptions {
   infoHash: Buffer
@@ -17,7 +18,7 @@ export interface FetchOptions {
   // Only a v2 hash is known: advertise v2 so peers answer piece-layer hash requests.
   // (With a v1 hash as well, v2 peers would "upgrade" the connection to the other hash.)
   v2Only?: boolean
-  peerId: Buffer
+  network: PeerNetwork
   maxSize?: number
   pieceTimeoutMs?: number
   encryption?: Encryption
@@ -40,11 +41,12 @@ export class MetadataFetcher extends EventEmitter<Events> {
   private resolve: (raw: Buffer) => void = () => {}
   readonly result: Promise<Buffer>
   private readonly timer: NodeJS.Timeout
+  private released = false
 
   constructor (private readonly opts: FetchOptions) {
     super()
     this.result = new Promise((resolve) => { this.resolve = resolve })
-    this.swarm = new Swarm({ infoHash: opts.infoHash, peerId: opts.peerId, pieceCount: null, v2: opts.v2Only === true, encryption: opts.encryption, onBlock: (_p, _b, done) => done() })
+    this.swarm = new Swarm({ network: opts.network, infoHash: opts.infoHash, pieceCount: null, v2: opts.v2Only === true, encryption: opts.encryption, onBlock: (_p, _b, done) => done() })
     this.swarm.on('peer', (peer) => this.attach(peer))
     this.timer = setInterval(() => this.expire(), 1000)
     this.timer.unref()
@@ -55,12 +57,20 @@ export class MetadataFetcher extends EventEmitter<Events> {
   }
 
   async destroy (): Promise<void> {
-    clearInterval(this.timer)
+    this.release()
     await this.swarm.destroy()
+  }
+
+  // Done fetching: the swarm goes on without us (its peers become the torrent's).
+  release (): Swarm {
+    this.released = true
+    clearInterval(this.timer)
+    return this.swarm
   }
 
   private attach (peer: Peer): void {
     peer.on('ext-handshake', (ext) => {
+      if (this.released) return
       if (!ext.ids.ut_metadata || ext.metadataSize === undefined) return
       const max = this.opts.maxSize ?? DEFAULT_MAX_METADATA
       if (ext.metadataSize > max) {
@@ -71,6 +81,7 @@ export class MetadataFetcher extends EventEmitter<Events> {
       this.consider()
     })
     peer.on('metadata', (m) => {
+      if (this.released) return
       if (m.type === 'request') peer.sendMetadata({ type: 'reject', piece: m.piece })
       else this.onMessage(peer, m)
     })

@@ -9,7 +9,6 @@ import { open } from 'node:fs/promises'
 import path from 'node:path'
 import type { Info, Metainfo } from '../metainfo.js'
 import { missingLayers } from '../metainfo.js'
-import { newPeerId } from '../peer-id.js'
 import { Swarm } from '../swarm/swarm.js'
 
 import { discoverPeers, type DiscoverOptions } from './discover.js'
@@ -17,6 +16,7 @@ import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from '../pieces/merkle.js'
 import type { HashRef } from '../wire/messages.js'
 import type { Peer } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
+import type { PeerNetwork } from '../net/network.js'
 import type { PeerAddress } from '../core/types.js'
 
 const MAX_HASHES = 512
@@ -162,28 +162,27 @@ export interface CompleteOptions {
   timeoutMs?: number
   trackerTimeoutMs?: number
   encryption?: Encryption
+  network: PeerNetwork
 }
 
 // A v2 torrent missing piece layers → the same torrent with all of them, computed
 // from complete files on disk or fetched from peers found as the download would find
-// them; also returns the peers, for the download.
-export async function completeLayers (source: Metainfo, opts: CompleteOptions): Promise<{ meta: Metainfo, peers: PeerAddress[] }> {
+// them; also returns the swarm that found them, whose peers the download keeps.
+export async function completeLayers (source: Metainfo, opts: CompleteOptions): Promise<{ meta: Metainfo, swarm?: Swarm }> {
   const missing = missingLayers(source)
-  if (missing.length === 0) return { meta: source, peers: [] }
+  if (missing.length === 0) return { meta: source }
   const local = opts.storage === 'memory' || opts.verify === false ? [] : await layersOnDisk(source, opts.dir ?? '.', missing)
   const meta = { ...source, pieceLayers: new Map([...(source.pieceLayers ?? []), ...local]) }
-  if (missingLayers(meta).length === 0) return { meta, peers: [] }
-  const peerId = newPeerId()
-  const swarm = new Swarm({ infoHash: meta.infoHash, peerId, pieceCount: null, v2: true, encryption: opts.encryption, onBlock: (_p, _b, done) => done() })
+  if (missingLayers(meta).length === 0) return { meta }
+  const swarm = new Swarm({ network: opts.network, infoHash: meta.infoHash, pieceCount: null, v2: true, encryption: opts.encryption, onBlock: (_p, _b, done) => done() })
+  const stop = discoverPeers(swarm, { tiers: opts.announce === false ? [] : meta.announce, infoHash: meta.infoHash, peers: opts.peers ?? [], trackerTimeoutMs: opts.trackerTimeoutMs, discover: meta.private ? undefined : opts.discover })
   try {
-    const stop = await discoverPeers(swarm, { tiers: opts.announce === false ? [] : meta.announce, infoHash: meta.infoHash, peerId, peers: opts.peers ?? [], trackerTimeoutMs: opts.trackerTimeoutMs, discover: meta.private ? undefined : opts.discover })
-    try {
-      const pieceLayers = await fetchLayers(swarm, meta, opts.timeoutMs ?? 60_000, meta.pieceLayers)
-      return { meta: { ...meta, pieceLayers }, peers: swarm.addresses() }
-    } finally {
-      await stop()
-    }
-  } finally {
+    const pieceLayers = await fetchLayers(swarm, meta, opts.timeoutMs ?? 60_000, meta.pieceLayers)
+    return { meta: { ...meta, pieceLayers }, swarm }
+  } catch (err) {
     await swarm.destroy()
+    throw err
+  } finally {
+    await stop()
   }
 }

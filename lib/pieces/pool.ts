@@ -5,7 +5,8 @@ import { allocPiece } from './aligned.js'
 export class PiecePool {
   private readonly free: Buffer[] = []
 
-  constructor (private readonly pieceLength: number, private readonly max: number) {}
+  // `max`: free pieces kept at the most, asked each time (a session's share may change).
+  constructor (private readonly pieceLength: number, private readonly max: () => number) {}
 
   get (size: number): Buffer {
     const buf = this.free.pop() ?? allocPiece(this.pieceLength)
@@ -19,7 +20,7 @@ export class PiecePool {
   // The caller must hold no other reference to `buf` (nor views of it).
   put (buf: Buffer): void {
     // Only whole allocations of ours: a view into a shared slab is not ours to reuse.
-    if (this.free.length < this.max && buf.byteOffset === 0 && buf.buffer.byteLength >= this.pieceLength) {
+    if (this.free.length < this.max() && buf.byteOffset === 0 && buf.buffer.byteLength >= this.pieceLength) {
       this.free.push(Buffer.from(buf.buffer, buf.byteOffset, this.pieceLength))
     }
   }

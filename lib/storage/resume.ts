@@ -4,8 +4,8 @@
 // crash the files were written after the last record, so they are always re-hashed:
 // nothing counts as verified unless its hash matches. Records live in DIR/.pears/ while
 // a download is unfinished and are removed when it completes.
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { readFile, rm, rmdir } from 'node:fs/promises'
+import { writeAtomic } from './atomic.js'
 import path from 'node:path'
 import { Bitfield } from '../core/bitfield.js'
 import { decodeStrict, encode, isDict, bytes } from '../bencode.js'
@@ -23,11 +23,7 @@ function fingerprint (stats: Awaited<ReturnType<FileStore['stats']>>): string {
 
 export async function saveResume (file: string, store: FileStore, have: Bitfield): Promise<void> {
   const record = encode({ bitfield: Buffer.from(have.buffer), files: fingerprint(await store.stats()) })
-  await mkdir(path.dirname(file), { recursive: true })
-  // Unique temporary name: several torrents may share a directory.
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
-  await writeFile(tmp, record)
-  await rename(tmp, file)
+  await writeAtomic(file, record)
 }
 
 // A finished download keeps no control files (as aria2 removes its .aria2): the record

@@ -96,7 +96,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
   // cap: the memory cap, for started pieces of both kinds together.
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false, private readonly cap = Infinity) {
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false, private readonly cap: () => number = () => Infinity) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
@@ -144,7 +144,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   // Bytes the budget has left beside the started pieces still arriving, within what the
   // memory cap leaves beside all started pieces (below 0 when readers overran it).
   get room (): number {
-    return Math.min(this.maxActiveBytes - (this.activeBytes - this.waitingBytes), this.cap - this.activeBytes)
+    return Math.min(this.maxActiveBytes - (this.activeBytes - this.waitingBytes), this.cap() - this.activeBytes)
   }
 
   get waitingForDisk (): number {

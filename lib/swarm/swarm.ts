@@ -1,21 +1,23 @@
-// Connections for one torrent: dials known addresses, accepts incoming ones, caps the
-// number of peers, drops duplicates and bans peers that misbehave. It hands out
-// handshaken `Peer`s; what to ask them for is the scheduler's job.
-import net from 'node:net'
+// Connections for one torrent: dials known addresses through the session's connector,
+// takes the incoming ones the router hands over, caps the number of peers, drops
+// duplicates and bans peers that misbehave. It hands out handshaken `Peer`s; what to
+// ask them for is the scheduler's job.
 import os from 'node:os'
 import { EventEmitter } from 'node:events'
-import { adaptiveReads, MAX_READ, ReadPool } from '../wire/reads.js'
 import { Peer, type Conn } from '../wire/peer.js'
-import { secure } from '../wire/crypto.js'
+import { CryptoSocket } from '../wire/crypto.js'
+import type { ReadPool } from '../wire/reads.js'
 import type { Encryption } from '../wire/mse.js'
-
 import type { Throttle } from '../core/throttle.js'
 import type { Block, PeerAddress } from '../core/types.js'
+import type { PeerNetwork } from '../net/network.js'
+import type { Incoming } from '../net/router.js'
+import { addrKey } from '../net/address.js'
 
 export interface SwarmOptions {
+  network: PeerNetwork
   infoHash: Buffer
   altInfoHash?: Buffer
-  peerId: Buffer
   // null while fetching metadata (magnet links).
   pieceCount: number | null
   metadataSize?: () => number | undefined
@@ -23,7 +25,6 @@ export interface SwarmOptions {
   v2?: boolean
   onBlock: (peer: Peer, block: Block, done: () => void) => void
   maxConnections?: number
-  connectTimeoutMs?: number
   requestTimeoutMs?: number
   // Offence points before a ban (a failed piece counts 5, an unrequested block 1).
   banThreshold?: number
@@ -33,19 +34,16 @@ export interface SwarmOptions {
   encryption?: Encryption
 }
 
+// What a swarm opened for a magnet's metadata learns once the metadata is known.
+export type Upgrade = Pick<SwarmOptions, 'onBlock' | 'metadataSize' | 'altInfoHash' | 'throttle' | 'requestTimeoutMs' | 'maxConnections' | 'encryption'> & { pieceCount: number }
+
 interface SwarmEvents {
   peer: [Peer]
   'peer-closed': [Peer, Error | null]
   banned: [string, string]
 }
 
-// `plain`: an encrypted dial got a connection but no handshake, so the next dial (at
-// once) is a plain one, as libtorrent does under its 'enabled' policy.
-interface Known { host: string; port: number; failures: number; nextTry: number; connected: boolean; plain?: boolean }
-
-const RETRY_BASE_MS = 5000
-// Socket read buffers of all dialed peers together: one fast peer gets the largest reads.
-const READ_BUDGET = 2 * MAX_READ
+interface Known { host: string; port: number; connected: boolean }
 
 export class Swarm extends EventEmitter<SwarmEvents> {
   readonly peers = new Set<Peer>()
@@ -54,16 +52,25 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private readonly score = new Map<string, number>()
   // Dialed peers not yet handshaken.
   private readonly connecting = new Set<Peer>()
-  private server: net.Server | null = null
-  port = 0
   private destroyed = false
   private readonly timer: NodeJS.Timeout
-  private readonly reads = new ReadPool()
+  private unregister: () => void
+  private opts: SwarmOptions
 
-  constructor (private readonly opts: SwarmOptions) {
+  constructor (opts: SwarmOptions) {
     super()
+    this.opts = opts
     this.timer = setInterval(() => this.dialMore(), 2000)
     this.timer.unref()
+    this.unregister = this.register()
+  }
+
+  get port (): number {
+    return this.opts.network.port
+  }
+
+  get peerId (): Buffer {
+    return this.opts.network.peerId
   }
 
   get maxConnections (): number {
@@ -74,27 +81,24 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return this.known.size
   }
 
-  // Every address we know of, for handing over to another swarm (magnet → torrent).
-  addresses (): PeerAddress[] {
-    return [...this.known.values()].filter((k) => !this.banned.has(addrKey(k.host, k.port))).map((k) => ({ host: k.host, port: k.port }))
+  // A metadata swarm becomes the torrent's: its peers stay connected and, once the
+  // torrent listens to them, learn the pieces (`Peer.adopt`).
+  upgrade (u: Upgrade): void {
+    this.opts = { ...this.opts, ...u }
+    this.unregister()
+    this.unregister = this.register()
   }
 
-  async listen (port: number, host?: string): Promise<number> {
-    const server = net.createServer((socket) => this.accept(socket))
-    this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => resolve())
-    })
-    this.port = (server.address() as net.AddressInfo).port
-    return this.port
+  // Every address we know of, for handing over to another swarm.
+  addresses (): PeerAddress[] {
+    return [...this.known.values()].filter((k) => !this.banned.has(addrKey(k.host, k.port))).map((k) => ({ host: k.host, port: k.port }))
   }
 
   add (addresses: PeerAddress[]): void {
     for (const a of addresses) {
       const k = addrKey(a.host, a.port)
       if (this.banned.has(k) || this.known.has(k) || this.isSelf(a)) continue
-      this.known.set(k, { host: a.host, port: a.port, failures: 0, nextTry: 0, connected: false })
+      this.known.set(k, { host: a.host, port: a.port, connected: false })
     }
     this.dialMore()
   }
@@ -120,81 +124,83 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   destroy (): Promise<void> {
     this.destroyed = true
+    this.unregister()
     clearInterval(this.timer)
-    for (const p of this.peers) p.destroy()
-    const server = this.server
-    if (!server) return Promise.resolve()
-    return new Promise((resolve) => server.close(() => resolve()))
+    for (const p of [...this.peers, ...this.connecting]) p.destroy()
+    return Promise.resolve()
+  }
+
+  private register (): () => void {
+    const hashes = this.opts.altInfoHash ? [this.opts.infoHash, this.opts.altInfoHash] : [this.opts.infoHash]
+    return this.opts.network.register(hashes, (incoming) => this.accept(incoming))
   }
 
   private dialMore (): void {
     if (this.destroyed) return
     const now = Date.now()
-    for (const k of this.known.values()) {
-      if (this.peers.size + this.connecting.size >= this.maxConnections) return
-      if (k.connected || k.nextTry > now || this.banned.has(addrKey(k.host, k.port))) continue
-      this.dial(k)
+    const connector = this.opts.network.connector
+    for (const [address, k] of this.known) {
+      if (this.peers.size + this.connecting.size >= this.maxConnections || connector.full) return
+      if (k.connected || connector.nextTry(address) > now || this.banned.has(address)) continue
+      this.dial(address, k)
     }
   }
 
-  private dial (k: Known): void {
+  private dial (address: string, k: Known): void {
     k.connected = true
-    // The peer reads 'data' as from any socket; reads of a dialed one adapt their size,
-    // within a share of READ_BUDGET so many fast peers do not multiply it.
-    const share = (): number => READ_BUDGET / (this.peers.size + this.connecting.size + 1)
-    const socket: net.Socket = net.connect({ host: k.host, port: k.port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share, this.reads) })
-    socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
-    socket.once('connect', () => socket.setTimeout(0))
-    const encryption = k.plain ? 'off' : this.encryption
-    const peer = this.attach(socket, secure(socket, { encryption, dialed: true, infoHashes: [this.opts.infoHash] }), addrKey(k.host, k.port), true)
+    const connector = this.opts.network.connector
+    const { socket, conn, encryption } = connector.dial(k.host, k.port, address, this.opts.infoHash, this.encryption)
+    const peer = this.attach(conn, address, true, connector.reads)
     this.connecting.add(peer)
     let reached = false
-    socket.once('connect', () => { reached = true })
-    peer.once('handshake', () => { k.failures = 0 })
+    // We dial: handshake once connected.
+    socket.once('connect', () => {
+      reached = true
+      peer.sendHandshake()
+    })
     peer.once('close', () => {
       k.connected = false
-      const retryPlain = !peer.handshaken && reached && encryption === 'prefer'
-      if (retryPlain) k.plain = true
-      else if (!peer.handshaken) k.failures++
-      k.nextTry = retryPlain ? 0 : Date.now() + RETRY_BASE_MS * 2 ** Math.min(k.failures, 6)
+      connector.settle(address, { reached, handshaken: peer.handshaken, encryption })
       setImmediate(() => this.dialMore())
     })
   }
 
-  private accept (socket: net.Socket): void {
+  // An incoming connection the router found to be for this torrent.
+  private accept (incoming: Incoming): void {
     if (this.destroyed || this.peers.size >= this.maxConnections) {
-      socket.destroy()
+      incoming.conn.destroy()
       return
     }
-    const infoHashes = this.opts.altInfoHash ? [this.opts.infoHash, this.opts.altInfoHash] : [this.opts.infoHash]
-    this.attach(socket, secure(socket, { encryption: this.encryption, dialed: false, infoHashes }), addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0), false)
+    if (this.encryption === 'require' && !(incoming.conn instanceof CryptoSocket && incoming.conn.encrypted)) {
+      incoming.conn.destroy()
+      return
+    }
+    this.attach(incoming.conn, incoming.address, false, undefined, incoming.prefix)
   }
 
   private get encryption (): Encryption {
     return this.opts.encryption ?? 'prefer'
   }
 
-  private attach (socket: net.Socket, conn: Conn, address: string, dialed: boolean): Peer {
-    socket.setNoDelay(true)
+  private attach (conn: Conn, address: string, dialed: boolean, reads?: ReadPool, prefix?: Buffer): Peer {
     const peer = new Peer({
       socket: conn,
       address,
       dialed,
       infoHash: this.opts.infoHash,
       altInfoHash: this.opts.altInfoHash,
-      peerId: this.opts.peerId,
+      peerId: this.opts.network.peerId,
       pieceCount: this.opts.pieceCount,
-      metadataSize: this.opts.metadataSize,
+      metadataSize: () => this.opts.metadataSize?.(),
       v2: this.opts.v2,
       listenPort: this.port,
-      onBlock: this.opts.onBlock,
+      onBlock: (p, b, done) => this.opts.onBlock(p, b, done),
       // Chunks of dialed sockets come from the pool (it ignores any other).
-      reads: this.reads,
+      reads,
       requestTimeoutMs: this.opts.requestTimeoutMs,
-      throttle: this.opts.throttle
+      throttle: this.opts.throttle,
+      prefix
     })
-    // We dial: handshake once connected. They dial: answer their handshake with its hash.
-    if (dialed) socket.once('connect', () => peer.sendHandshake())
     peer.once('handshake', () => {
       this.connecting.delete(peer)
       const id = peer.remoteId?.toString('hex') ?? ''
@@ -213,21 +219,4 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     })
     return peer
   }
-}
-
-// One spelling per address, so a peer heard of as 0:0:0:0:0:0:0:1 and as ::1 (or as
-// ::ffff:127.0.0.1 and 127.0.0.1) is one peer, dialed once and banned once.
-export function addrKey (host: string, port: number): string {
-  if (!host.includes(':')) return `${host}:${port}`
-  let v6: string
-  try {
-    v6 = new URL(`http://[${host.replace(/^\[|\]$/g, '')}]`).hostname
-  } catch {
-    return `[${host}]:${port}`
-  }
-  // The URL parser writes IPv4-mapped addresses as ::ffff:7f00:1.
-  const mapped = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(v6)
-  if (!mapped) return `${v6}:${port}`
-  const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)]
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}:${port}`
 }

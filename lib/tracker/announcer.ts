@@ -25,6 +25,9 @@ export interface AnnouncerOptions {
   retryBaseMs?: number
 }
 
+// The last announce to one tracker, as a client's tracker list shows it.
+export interface TrackerState { at: number, result: string, seeders: number, leechers: number }
+
 export interface AnnouncerEvents {
   peers: [PeerAddress[]]
   warning: [Error]
@@ -68,6 +71,8 @@ class Tier {
 }
 
 export class Announcer extends EventEmitter<AnnouncerEvents> {
+  // By URL: trackers not yet announced to are absent.
+  readonly states = new Map<string, TrackerState>()
   private tiers: Tier[] = []
   private state: 'new' | 'running' | 'stopped' = 'new'
   private completedSent = false
@@ -166,12 +171,14 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
         res = await send(url, this.params(event), this.opts.timeoutMs ?? TIMEOUT_MS, this.abort.signal)
       } catch (err) {
         if (this.state !== 'running') return 0
+        this.states.set(url, { at: Date.now(), result: (err as Error).message, seeders: 0, leechers: 0 })
         this.emit('warning', new Error(`${url}: ${(err as Error).message}`))
         continue
       } finally {
         tier.inFlight = undefined
       }
       if (this.state !== 'running') return 0
+      this.states.set(url, { at: Date.now(), result: res.warning ?? 'Success', seeders: res.complete ?? 0, leechers: res.incomplete ?? 0 })
       tier.started.add(url)
       if (event === tier.pending) tier.pending = undefined
       tier.failures = 0

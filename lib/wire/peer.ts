@@ -49,7 +49,8 @@ export interface Conn {
   on (event: 'data', fn: (chunk: Buffer) => void): this
   on (event: 'error', fn: (err: Error) => void): this
   on (event: 'close' | 'drain', fn: () => void): this
-  off (event: 'drain', fn: () => void): this
+  off (event: 'data', fn: (chunk: Buffer) => void): this
+  off (event: 'close' | 'drain', fn: () => void): this
   write (buf: Buffer): boolean
   // Bytes written and not yet handed to the kernel (where the transport can tell).
   readonly writableLength?: number
@@ -86,6 +87,8 @@ export interface PeerOptions {
   idleTimeoutMs?: number
   // The download limit, shared with the torrent's other sources.
   throttle?: Throttle
+  // Bytes of the connection already read (by the router, to find the torrent): read first.
+  prefix?: Buffer
 }
 
 const TICK_MS = 2000
@@ -93,6 +96,7 @@ const TICK_MS = 2000
 // pieces is ~4k/s); floods beyond it are an attack on our CPU.
 const MAX_MESSAGES_PER_TICK = 20_000
 const METADATA_FRAME = METADATA_PIECE + 1024
+const MAX_EARLY_HAVES = 1 << 16
 export const OUR_REQQ = 500
 const KEEP_ALIVE_MS = 60_000
 // The window grows by a block per block received for this long after the first block.
@@ -137,7 +141,10 @@ export class Peer extends Writable<PeerEvents> implements Pace {
   // Pieces the peer rejected a request for: not asked again from this peer.
   readonly refused = new Set<number>()
 
-  private readonly opts: PeerOptions
+  private opts: PeerOptions
+  // What the peer said it has while we did not know the piece count (a magnet's
+  // metadata phase), applied by adopt().
+  private early: { bitfield: Buffer | null, all: boolean, haves: Set<number> } | null = null
   private readonly requests = new Map<number, Sent>()
   // Requests called off whose block (or reject) may still come: a count per block, since
   // one block can be asked for and called off more than once (stealing, timeouts).
@@ -181,8 +188,33 @@ export class Peer extends Writable<PeerEvents> implements Pace {
     })
     framer.on('drain', () => gate.drained())
     framer.pipe(this)
+    if (opts.prefix) gate.read(opts.prefix.length, framer.write(opts.prefix))
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.timer.unref()
+  }
+
+  // The torrent's metadata arrived: what the peer announced before now counts.
+  adopt (pieceCount: number, throttle?: Throttle): void {
+    if (this.opts.pieceCount !== null) return
+    this.opts = { ...this.opts, pieceCount }
+    if (throttle) this.gate.throttle = throttle
+    const early = this.early
+    this.early = null
+    if (!early) return
+    const bits = early.bitfield ? Bitfield.fromWire(pieceCount, early.bitfield) : new Bitfield(pieceCount)
+    if (!bits) return void this.destroy(new WireError('bitfield has the wrong length or spare bits set'))
+    this.bitfield = bits
+    if (early.all) bits.setAll()
+    for (const i of early.haves) if (i < pieceCount) this.bitfield.set(i)
+    this.emit('bitfield')
+  }
+
+  // Bounded: a peer cannot grow this past the largest torrent's piece count.
+  private remember (what: number | Buffer | true): void {
+    this.early ??= { bitfield: null, all: false, haves: new Set() }
+    if (what === true) this.early.all = true
+    else if (typeof what === 'number') { if (this.early.haves.size < MAX_EARLY_HAVES) this.early.haves.add(what) }
+    else this.early.bitfield = what
   }
 
   get outstanding (): number {
@@ -419,12 +451,12 @@ export class Peer extends Writable<PeerEvents> implements Pace {
       case 'interested': this.peerInterested = true; this.emit('interested'); break
       case 'not-interested': this.peerInterested = false; this.emit('not-interested'); break
       case 'have':
-        if (this.opts.pieceCount === null) break
+        if (this.opts.pieceCount === null) { this.remember(m.index); break }
         if (m.index >= this.bitfield.length) return new WireError(`have for piece ${m.index} out of range`)
         if (this.bitfield.set(m.index)) this.emit('have', m.index)
         break
       case 'bitfield': {
-        if (this.opts.pieceCount === null) break
+        if (this.opts.pieceCount === null) { this.remember(Buffer.from(m.bitfield)); break }
         const bits = Bitfield.fromWire(this.bitfield.length, m.bitfield)
         if (!bits) return new WireError('bitfield has the wrong length or spare bits set')
         this.bitfield = bits
@@ -477,7 +509,10 @@ export class Peer extends Writable<PeerEvents> implements Pace {
 
   private onFast (m: Frame): Error | null {
     const count = this.opts.pieceCount
-    if (count === null) return null
+    if (count === null) {
+      if (m.type === 'have-all') this.remember(true)
+      return null
+    }
     switch (m.type) {
       case 'have-all':
         this.bitfield.setAll()
