@@ -32,10 +32,18 @@ export function loopStats (dir) {
 // Each run() resolves to measured()'s result plus `file` (the output) or `streamedSha1`/`streamedBytes`.
 export const clients = {
   'pears-file': {
-    async run (ctx, dir, timeoutS) {
+    async run (ctx, dir, timeoutS, bin = PEARS) {
       const loop = loopStats(dir)
-      const m = await measured(PEARS, [ctx.plain, '-o', dir, ...peerArgs(ctx), '--no-dht', '--no-pex', '-q', ...(ctx.pearsArgs ?? [])], { cwd: dir, timeoutS, env: loop.env })
+      const m = await measured(bin, [ctx.plain, '-o', dir, ...peerArgs(ctx), '--no-dht', '--no-pex', '-q', ...(ctx.pearsArgs ?? [])], { cwd: dir, timeoutS, env: loop.env })
       return { ...m, file: await findFile(dir, ctx.name), loop: await loop.read() }
+    }
+  },
+  // Another build of pears (PEARS_BASELINE=path/to/bin/pears.js, e.g. main's checkout) in the
+  // same run: before and after a change.
+  'pears-baseline': {
+    async run (ctx, dir, timeoutS) {
+      if (!process.env.PEARS_BASELINE) throw new Error('pears-baseline needs PEARS_BASELINE=path/to/bin/pears.js')
+      return await clients['pears-file'].run(ctx, dir, timeoutS, process.env.PEARS_BASELINE)
     }
   },
   // The same with writes through the page cache only: direct and buffered in the same run.

@@ -25,7 +25,7 @@ const root = path.resolve(here, '..')
 const PIECE = 256 * 1024
 const ALL_CLIENTS = ['pears-file', 'pears-stdout', 'libtorrent', 'aria2c', 'transmission-cli']
 // Not run unless named in --only.
-const MORE_CLIENTS = ['pears-buffered']
+const MORE_CLIENTS = ['pears-buffered', 'pears-baseline']
 
 // ---- options ----
 function parseArgs (argv) {

@@ -3,7 +3,7 @@
 // the process's limit, for downloading, resume checks and seeding.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { fstatSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { finished, PEARS, type Run } from './helpers/cli.js'
@@ -27,19 +27,18 @@ t.test('the pool keeps at most its capacity open, closes the least recently used
   const pool = new FilePool(3)
   const names = Array.from({ length: 10 }, (_, i) => path.join(dir, `f${i}`))
   for (const n of names) await writeFile(n, n)
-  const { open } = await import('node:fs/promises')
   const before = openFds()
   let most = 0
   const opened: string[] = []
-  const read = (n: string): Promise<string> => pool.use(n, async () => { opened.push(n); return await open(n, 'r') }, async (fh) => {
+  const read = (n: string): Promise<string> => pool.use(n, async () => { opened.push(n); return openSync(n, 'r') }, (fd) => {
     most = Math.max(most, openFds() - before)
-    return (await fh.readFile()).toString()
+    return readFileSync(fd).toString()
   })
   for (const n of names) t.equal(await read(n), n)
+  opened.length = 0
   t.equal(most, 3, 'never more than 3 descriptors')
   t.equal(pool.size, 3)
   // f7, f8, f9 are open; using f7 makes f8 the oldest.
-  opened.length = 0
   await read(names[7])
   await read(names[0])
   await read(names[8])
@@ -47,19 +46,19 @@ t.test('the pool keeps at most its capacity open, closes the least recently used
   // Handles in use are never closed under their user: 5 at once through 3 slots.
   let concurrent = 0
   let peak = 0
-  const slow = (n: string): Promise<void> => pool.use(n, async () => await open(n, 'r'), async (fh) => {
+  const slow = (n: string): Promise<void> => pool.use(n, async () => openSync(n, 'r'), async (fd) => {
     peak = Math.max(peak, ++concurrent)
     await new Promise((resolve) => setTimeout(resolve, 20))
-    t.ok((await fh.stat()).size > 0, 'still open while in use')
+    t.ok(fstatSync(fd).size > 0, 'still open while in use')
     concurrent--
   })
   await Promise.all(names.slice(1, 6).map(slow))
   t.equal(peak, 3, 'the others waited for a free slot')
   t.ok(openFds() - before <= 3)
   // A failed open takes no slot.
-  await t.rejects(pool.use(path.join(dir, 'none'), async () => await open(path.join(dir, 'none'), 'r'), async () => null), { code: 'ENOENT' })
+  await t.rejects(pool.use(path.join(dir, 'none'), async () => openSync(path.join(dir, 'none'), 'r'), () => null), { code: 'ENOENT' })
   t.ok(pool.size <= 3)
-  await pool.close(() => true)
+  pool.close(() => true)
   t.equal(pool.size, 0)
   t.equal(openFds(), before, 'every handle closed')
 })

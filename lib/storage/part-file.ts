@@ -4,7 +4,8 @@
 // verified, resumed and seeded. The file is a table of slots (4 bytes per piece: its slot
 // + 1, or 0) followed by piece-sized slots; it is removed once no slot is used. Everything
 // read back is hash-checked before use, so a torn write only costs a piece.
-import { constants, promises as fs } from 'node:fs'
+import { constants, mkdirSync, promises as fs } from 'node:fs'
+import { openAt, readAt, writeAll } from './fd-io.js'
 import path from 'node:path'
 import type { FilePool } from './file-pool.js'
 
@@ -52,9 +53,9 @@ export class PartFile {
       this.slots.set(piece, slot)
     }
     const at = this.table + slot * this.pieceLength
-    await this.pool.use(this.key, () => this.open(true), async (fh) => {
-      await fh.writev(views, at)
-      if (fresh) await fh.write(entry(slot + 1), 0, 4, piece * 4)
+    await this.pool.use(this.key, () => this.open(true), async (fd) => {
+      await writeAll(fd, views, at)
+      if (fresh) await writeAll(fd, [entry(slot + 1)], piece * 4)
     })
   }
 
@@ -62,7 +63,7 @@ export class PartFile {
   async read (piece: number, begin: number, length: number, out = Buffer.allocUnsafe(length), at = 0): Promise<Buffer | null> {
     const slot = this.slots.get(piece)
     if (slot === undefined) return null
-    const { bytesRead } = await this.pool.use(this.key, () => this.open(false), (fh) => fh.read(out, at, length, this.table + slot * this.pieceLength + begin))
+    const { bytesRead } = await this.pool.use(this.key, () => this.open(false), (fd) => readAt(fd, out, at, length, this.table + slot * this.pieceLength + begin))
     return bytesRead === length ? out : null
   }
 
@@ -70,10 +71,10 @@ export class PartFile {
   async drop (piece: number): Promise<void> {
     if (!this.slots.delete(piece)) return
     if (this.slots.size > 0) {
-      await this.pool.use(this.key, () => this.open(false), (fh) => fh.write(entry(0), 0, 4, piece * 4))
+      await this.pool.use(this.key, () => this.open(false), (fd) => writeAll(fd, [entry(0)], piece * 4))
       return
     }
-    await this.pool.close((k) => k === this.key)
+    this.pool.close((k) => k === this.key)
     await fs.rm(this.file, { force: true })
     // The directory too once empty (resume records may share it).
     await fs.rmdir(path.dirname(this.file)).catch(() => {})
@@ -82,9 +83,9 @@ export class PartFile {
   private async readTable (): Promise<void> {
     let table: Buffer
     try {
-      table = await this.pool.use(this.key, () => this.open(false), async (fh) => {
+      table = await this.pool.use(this.key, () => this.open(false), async (fd) => {
         const buf = Buffer.alloc(this.table)
-        await fh.read(buf, 0, buf.length, 0)
+        await readAt(fd, buf, 0, buf.length, 0)
         return buf
       })
     } catch (err) {
@@ -97,9 +98,9 @@ export class PartFile {
     }
   }
 
-  private async open (create: boolean): Promise<fs.FileHandle> {
-    if (create) await fs.mkdir(path.dirname(this.file), { recursive: true })
-    return await fs.open(this.file, constants.O_RDWR | constants.O_NOFOLLOW | (create ? constants.O_CREAT : 0), 0o644)
+  private async open (create: boolean): Promise<number> {
+    if (create) mkdirSync(path.dirname(this.file), { recursive: true })
+    return await openAt(this.file, constants.O_RDWR | constants.O_NOFOLLOW | (create ? constants.O_CREAT : 0), 0o644)
   }
 }
 
