@@ -58,7 +58,7 @@ t.test('the pool keeps at most its capacity open, closes the least recently used
   // A failed open takes no slot.
   await t.rejects(pool.use(path.join(dir, 'none'), async () => openSync(path.join(dir, 'none'), 'r'), () => null), { code: 'ENOENT' })
   t.ok(pool.size <= 3)
-  pool.close(() => true)
+  await pool.close(() => true)
   t.equal(pool.size, 0)
   t.equal(openFds(), before, 'every handle closed')
 })

@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process'
 import { closeSync, readFileSync } from 'node:fs'
 
-interface Entry { fd: Promise<number>, users: number, closing: boolean }
+// `opened`: the descriptor once open (-1 before).
+interface Entry { fd: Promise<number>, users: number, closing: boolean, opened: number }
 
 // Descriptors, not FileHandles: opening and closing 5,000 files through fs.promises cost
 // a quarter of a download's main-thread time (the FileHandle objects, their promises and
@@ -17,6 +18,8 @@ export class FilePool {
   // Insertion order is recency order: a use moves its entry to the end.
   private readonly entries = new Map<string, Entry>()
   private readonly waiting: (() => void)[] = []
+  // Descriptors out of the map not closed yet (still opening, then closed): they count.
+  private closing = 0
 
   constructor (readonly capacity: number) {}
 
@@ -32,27 +35,29 @@ export class FilePool {
       return await fn(await e.fd)
     } finally {
       e.users--
-      if (e.closing && e.users === 0) shut(e)
+      if (e.closing && e.users === 0) void this.shut(e)
       this.wake()
     }
   }
 
   // Starts opening `key` if a slot is free (or idle) now, so that later uses find it open.
   warm (key: string, open: () => Promise<number>): void {
-    if (this.entries.has(key) || (this.entries.size >= this.capacity && !this.evict())) return
+    if (this.entries.has(key) || (!this.free() && !this.evict())) return
     this.add(key, open, 0)
   }
 
   // Closes the descriptors whose keys `which` picks (a store closing): idle ones now, busy
   // ones when their user is done.
-  close (which: (key: string) => boolean): void {
+  async close (which: (key: string) => boolean): Promise<void> {
+    const idle: Promise<void>[] = []
     for (const [key, e] of this.entries) {
       if (!which(key)) continue
       this.entries.delete(key)
       e.closing = true
-      if (e.users === 0) shut(e)
+      if (e.users === 0) idle.push(this.shut(e))
     }
     for (const w of this.waiting.splice(0)) w()
+    await Promise.all(idle)
   }
 
   private async acquire (key: string, open: () => Promise<number>): Promise<Entry> {
@@ -64,40 +69,55 @@ export class FilePool {
         e.users++
         return e
       }
-      if (this.entries.size < this.capacity || this.evict()) return this.add(key, open, 1)
+      if (this.free() || this.evict()) return this.add(key, open, 1)
       await new Promise<void>((resolve) => this.waiting.push(resolve))
     }
   }
 
   private add (key: string, open: () => Promise<number>, users: number): Entry {
-    const e: Entry = { fd: open(), users, closing: false }
+    const e: Entry = { fd: open(), users, closing: false, opened: -1 }
     this.entries.set(key, e)
-    e.fd.catch(() => {
+    // Open, it may be evicted for a waiter; failed, it leaves.
+    e.fd.then((fd) => { e.opened = fd; if (e.users === 0) this.wake() }, () => {
       if (this.entries.get(key) === e) this.entries.delete(key)
       this.wake()
     })
     return e
   }
 
-  // Closes the least recently used descriptor nobody is using; false when all are in use.
+  private free (): boolean {
+    return this.entries.size + this.closing < this.capacity
+  }
+
+  // Closes the least recently used open descriptor nobody is using; false when there is none.
   private evict (): boolean {
     for (const [key, e] of this.entries) {
-      if (e.users > 0) continue
+      if (e.users > 0 || e.opened < 0) continue
       this.entries.delete(key)
-      shut(e)
+      void this.shut(e)
       return true
     }
     return false
   }
 
+  // An fd still opening is closed once it is open, and counts until then.
+  private async shut (e: Entry): Promise<void> {
+    if (e.opened >= 0) {
+      closeSync(e.opened)
+      return
+    }
+    this.closing++
+    try {
+      closeSync(await e.fd)
+    } catch {} finally {
+      this.closing--
+      this.wake()
+    }
+  }
+
   private wake (): void {
     this.waiting.shift()?.()
   }
-}
-
-// An fd still opening is closed once it is open.
-function shut (e: Entry): void {
-  e.fd.then((fd) => closeSync(fd), () => {})
 }
 
 // The soft limit on open files (RLIMIT_NOFILE) of this process.

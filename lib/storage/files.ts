@@ -91,7 +91,10 @@ export class FileStore {
     let blocked = 0
     const spans = this.layout.spans(offset, length)
     // A run of pieces over many small files: their opens go to the thread pool together.
-    if (spans.length > 2) for (const s of spans) if (this.chosen(s.file)) this.pool.warm(this.key + s.file, () => this.open(s.file, true))
+    // (At most half the pool: the write's first files must not be closed for its last.)
+    if (spans.length > 2) {
+      for (const s of spans.slice(0, this.pool.capacity / 2)) if (this.chosen(s.file)) this.pool.warm(this.key + s.file, () => this.open(s.file, true))
+    }
     for (const s of spans) {
       if (!this.chosen(s.file)) continue
       const views = slice(parts, s.rangeOffset, s.length)
@@ -206,7 +209,7 @@ export class FileStore {
   }
 
   async close (): Promise<void> {
-    this.pool.close((k) => k.startsWith(this.key))
+    await this.pool.close((k) => k.startsWith(this.key))
   }
 
   // The chosen zero-length files: no piece writes them.

@@ -74,7 +74,7 @@ export class PartFile {
       await this.pool.use(this.key, () => this.open(false), (fd) => writeAll(fd, [entry(0)], piece * 4))
       return
     }
-    this.pool.close((k) => k === this.key)
+    await this.pool.close((k) => k === this.key)
     await fs.rm(this.file, { force: true })
     // The directory too once empty (resume records may share it).
     await fs.rmdir(path.dirname(this.file)).catch(() => {})
