@@ -3,8 +3,9 @@
 // scanner that enforces the canonical grammar and records byte spans. The info-hash
 // is taken over a recorded span, never over a re-encoding.
 import bencode from 'bencode'
+import { PearsError } from './core/errors.js'
 
-export class BencodeError extends Error { override name = 'BencodeError' }
+export class BencodeError extends PearsError { constructor (message: string) { super('bencode', message) } }
 
 const MAX_DEPTH = 64
 const I = 0x69, L = 0x6c, D = 0x64, E = 0x65, COLON = 0x3a, MINUS = 0x2d, ZERO = 0x30, NINE = 0x39

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { encode } from './bencode.js'
 import { encodeLayers } from './metainfo.js'
 import { LEAF_SIZE, leafHashes, nextPow2, rootOf } from './pieces/merkle.js'
+import { PearsError } from './core/errors.js'
 
 export interface CreateOptions {
   // 1 (default), 2 (BEP 52 only) or 'hybrid' (both, with BEP 47 padding).
@@ -21,7 +22,7 @@ export interface CreateOptions {
 }
 
 // Nothing to make a torrent of (an empty directory): the caller's mistake.
-export class CreateError extends Error {}
+export class CreateError extends PearsError { constructor (message: string) { super('create', message) } }
 
 function tiersOf (announce: CreateOptions['announce']): string[][] {
   if (announce === undefined) return []

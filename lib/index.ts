@@ -16,6 +16,7 @@ export { MetadataTimeoutError, type ResolveOptions } from './metadata/resolve.js
 export { NoPeersError } from './peer-timeout.js'
 export { parsePeerAddress, type PeerAddress, type PeerInput } from './peer-address.js'
 export { StorageError } from './storage/files.js'
+export { PearsError, type ErrorCode } from './core/errors.js'
 export type { OrderedStream } from './stream/ordered.js'
 export { Session } from './session/session.js'
 export type { SessionTorrent } from './session/handle.js'

@@ -1,8 +1,9 @@
 // magnet URI → what we need to find the torrent: info-hash (v1 btih, hex or base32;
 // v2 btmh), display name, trackers, direct peers (x.pe) and selected files (BEP 53 `so`).
 import type { PeerAddress } from './core/types.js'
+import { PearsError } from './core/errors.js'
 
-export class MagnetError extends Error { override name = 'MagnetError' }
+export class MagnetError extends PearsError { constructor (message: string) { super('magnet', message) } }
 
 export interface Magnet {
   infoHash: Buffer

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto'
 import { decodeAs, decodeStrict, dictEntries, encode, isDict, bytes, text, int, type Dict } from './bencode.js'
 import { isPlain, sanitizeElement, sanitizePath, resolveDuplicates } from './names.js'
 import { rootOf, nextPow2, LEAF_SIZE } from './pieces/merkle.js'
+import { PearsError } from './core/errors.js'
 
-export class MetainfoError extends Error { override name = 'MetainfoError' }
+export class MetainfoError extends PearsError { constructor (message: string) { super('metainfo', message) } }
 
 export interface FileEntry {
   // Relative to the output directory; the torrent name is the first component.

@@ -1,9 +1,9 @@
 // The `peerTimeout` option: a torrent that still needs pieces and has had no peer for
 // that long warns at half the time and then fails with NoPeersError, instead of waiting
 // forever. A finished torrent (seeding) waits for peers as long as it runs.
-export class NoPeersError extends Error {
-  readonly code = 'ENOPEERS'
-}
+import { PearsError, warning } from './core/errors.js'
+
+export class NoPeersError extends PearsError { constructor (message: string) { super('no-peers', message) } }
 
 interface Watched {
   readonly done: boolean
@@ -11,7 +11,7 @@ interface Watched {
 }
 
 // Returns the function that stops watching.
-export function watchPeers (t: Watched, timeoutMs: number, warn: (err: Error) => void, fail: (err: NoPeersError) => void): () => void {
+export function watchPeers (t: Watched, timeoutMs: number, warn: (err: PearsError) => void, fail: (err: NoPeersError) => void): () => void {
   let lastPeerAt = Date.now()
   let warned = false
   const timer = setInterval(() => {
@@ -26,7 +26,7 @@ export function watchPeers (t: Watched, timeoutMs: number, warn: (err: Error) =>
       fail(new NoPeersError(`no peers reachable after ${Math.round(timeoutMs / 1000)} s`))
     } else if (idle > timeoutMs / 2 && !warned) {
       warned = true
-      warn(new Error(`no peer reachable for ${Math.round(idle / 1000)} s; giving up after ${Math.round(timeoutMs / 1000)} s`))
+      warn(warning('no-peers', `no peer reachable for ${Math.round(idle / 1000)} s; giving up after ${Math.round(timeoutMs / 1000)} s`))
     }
   }, Math.min(500, Math.max(50, timeoutMs / 10)))
   // Not unref'd: it is what ends the wait, so it keeps the process alive until then.

@@ -3,8 +3,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmdirSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync } from 'node:fs'
 import { writeFile, readdir } from 'node:fs/promises'
 import { startLtSeeder, sha1File } from './helpers/libtorrent.js'
 import { startOpentracker } from './helpers/opentracker.js'
@@ -13,6 +12,7 @@ import { makeTorrent, withTrackers, waitForPeers, MiB } from './helpers/swarm.js
 import { announceHttp } from '../lib/tracker/http.js'
 import { newPeerId } from '../lib/peer-id.js'
 import { createTorrent } from '../lib/create.js'
+import { smallDisk } from './helpers/tmpfs.js'
 
 // Resolves once the NDJSON progress on the child's stderr satisfies `cond`.
 function progressUntil (child: ReturnType<typeof startPears>, cond: (p: { verified: number, pieces: number, peers: number }) => boolean): Promise<void> {
@@ -68,13 +68,7 @@ t.test('a full disk: exit 5 with a clear message; the pieces written are kept fo
   const made = await makeTorrent(dir, 'full.bin', [{ path: 'full.bin', size: 4 * MiB }])
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
   t.teardown(() => seeder.stop())
-  // A 1 MiB tmpfs outside the test directory (tap removes that before teardowns run).
-  const mnt = mkdtempSync(path.join(os.tmpdir(), 'pears-full-'))
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt])
-  t.teardown(() => {
-    execFileSync('umount', [mnt])
-    rmdirSync(mnt)
-  })
+  const mnt = smallDisk(t, '1m')
   const args = [made.torrent, '-o', mnt, '--json', '--peer', `127.0.0.1:${seeder.port}`, '--peer-timeout', '20']
   const full = await runPears(args)
   t.equal(full.code, 5, full.stderr)

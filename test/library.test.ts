@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import path from 'node:path'
 import { readdir } from 'node:fs/promises'
-import { createTorrent, open, parseTorrent, MetadataTimeoutError, NoPeersError, Torrent } from '../lib/index.js'
+import { createTorrent, open, parseTorrent, MetadataTimeoutError, NoPeersError, PearsError, Torrent } from '../lib/index.js'
 import type { CreateOptions, DhtOptions, OpenOptions, PeerAddress, PeerInput, Progress, ReadRange, ResolveOptions, TorrentOptions } from '../lib/index.js'
 import { sha1File } from './helpers/libtorrent.js'
 
@@ -36,21 +36,24 @@ t.test('peerTimeout: a warning at half the time, then an error (NoPeersError) th
   const torrent = await open(meta, { storage: 'memory', peers: ['127.0.0.1:1'], port: null, announce: false, peerTimeout: 800 })
   t.teardown(() => torrent.destroy())
   const warnings: string[] = []
-  torrent.on('warning', (err) => warnings.push(err.message))
-  const failed = new Promise<Error>((resolve) => torrent.once('error', resolve))
+  torrent.on('warning', (err) => warnings.push(`${err.code}: ${err.message}`))
+  const failed = new Promise<PearsError>((resolve) => torrent.once('error', resolve))
   const reader = torrent.createReadStream({ start: 0, end: 99 })
   const readerFailed = new Promise<Error>((resolve) => reader.once('error', resolve))
   reader.resume()
   const err = await failed
   t.type(err, NoPeersError)
+  t.equal(err.code, 'no-peers')
   t.match(err.message, /^no peers reachable after 1 s$/)
-  t.ok(warnings.some((w) => /^no peer reachable for \d+ s; giving up after 1 s$/.test(w)), `warned first: ${JSON.stringify(warnings)}`)
+  t.ok(warnings.some((w) => /^no-peers: no peer reachable for \d+ s; giving up after 1 s$/.test(w)), `warned first: ${JSON.stringify(warnings)}`)
   t.type(await readerFailed, NoPeersError, 'the reader errors instead of waiting forever')
 })
 
 t.test('peerTimeout bounds the wait for a magnet link\'s metadata', async (t) => {
   const { meta } = await content(t)
-  await t.rejects(open(`magnet:?xt=urn:btih:${meta.infoHash.toString('hex')}&x.pe=127.0.0.1:1`, { peerTimeout: 500, port: null }), MetadataTimeoutError)
+  const failed = open(`magnet:?xt=urn:btih:${meta.infoHash.toString('hex')}&x.pe=127.0.0.1:1`, { peerTimeout: 500, port: null })
+  await t.rejects(failed, MetadataTimeoutError)
+  await t.rejects(failed, { code: 'metadata-timeout' })
 })
 
 t.test("createTorrent's announce: a URL, a list (a tier each), or tiers", async (t) => {

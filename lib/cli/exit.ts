@@ -22,7 +22,7 @@ const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EPERM', '
 
 function storageError (err: unknown): UserError | null {
   if (!(err instanceof Error)) return null
-  const code = (err as NodeJS.ErrnoException).code ?? ''
+  const code = (err instanceof StorageError ? err.errno : (err as NodeJS.ErrnoException).code) ?? ''
   if (!(err instanceof StorageError) && !STORAGE_CODES.has(code)) return null
   const what = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
   return new UserError(`${what}: ${err.message}`, EXIT.storage)

@@ -4,6 +4,7 @@
 // JSON lines carry them as `done` and `total` beside the torrent's piece counters.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Torrent } from '../torrent.js'
+import type { ErrorCode } from '../core/errors.js'
 import type { Peer } from '../wire/peer.js'
 import { fit, statusLine } from './status.js'
 
@@ -52,7 +53,8 @@ class Rates {
 }
 
 export interface Reporter {
-  warn (message: string): void
+  // `code`: the warning's machine-readable code (lib/core/errors.ts), in --json lines.
+  warn (message: string, code: ErrorCode): void
   // Final line: a summary, or the reason for failing.
   end (summary: Record<string, unknown>, text: string): void
 }
@@ -87,9 +89,9 @@ export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream,
   timer?.unref()
   if (live) out.on('resize', draw)
   return {
-    warn (message) {
+    warn (message, code) {
       if (mode === 'line') out.write(`${live ? '\r\x1b[K' : ''}warning: ${message}\n`)
-      else if (mode === 'json') out.write(json(t, 'warning', { ...bytes(), message }))
+      else if (mode === 'json') out.write(json(t, 'warning', { ...bytes(), code, message }))
     },
     end (summary, text) {
       if (timer) clearInterval(timer)

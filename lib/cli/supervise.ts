@@ -22,8 +22,8 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   const r = report(t, opts.progress, process.stderr, opts)
   const stats = process.env.PEARS_LOOP_STATS
   const endStats = stats ? watchLoop(t, stats) : () => {}
-  t.on('warning', (err) => r.warn(err.message))
-  for (const w of t.meta.warnings) r.warn(w)
+  t.on('warning', (err) => r.warn(err.message, err.code))
+  for (const w of t.meta.warnings) r.warn(w, 'metainfo')
   let stop = (): void => {}
   let interrupted = (): void => {}
   const stopped = new Promise<void>((resolve) => { interrupted = resolve })

@@ -4,6 +4,7 @@ import { Announcer } from '../tracker/announcer.js'
 
 import type { Swarm } from '../swarm/swarm.js'
 import type { PeerAddress } from '../core/types.js'
+import type { PearsError } from '../core/errors.js'
 
 export interface DiscoverOptions {
   tiers: string[][]
@@ -12,7 +13,7 @@ export interface DiscoverOptions {
   trackerTimeoutMs?: number
   // Extra peer sources (the DHT), called with each batch of peers; returns a stop function.
   discover?: (infoHash: Buffer, onPeers: (peers: PeerAddress[]) => void) => () => void
-  onWarning?: (err: Error) => void
+  onWarning?: (err: PearsError) => void
 }
 
 // Starts finding peers for `swarm`; resolves to a function that stops it.

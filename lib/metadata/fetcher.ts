@@ -9,6 +9,7 @@ import { METADATA_PIECE } from '../wire/extended.js'
 import type { Peer } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../core/types.js'
+import { warning, type PearsError } from '../core/errors.js'
 import type { PeerNetwork } from '../net/network.js'
 
 export interface FetchOptions {
@@ -25,7 +26,7 @@ export interface FetchOptions {
 }
 
 interface Events {
-  warning: [Error]
+  warning: [PearsError]
 }
 
 export const DEFAULT_MAX_METADATA = 8 * 1024 * 1024
@@ -139,7 +140,7 @@ export class MetadataFetcher extends EventEmitter<Events> {
       this.resolve(raw)
       return
     }
-    this.emit('warning', new Error('metadata from peers does not match the info-hash; trying other peers'))
+    this.emit('warning', warning('metadata-mismatch', 'metadata from peers does not match the info-hash; trying other peers'))
     for (const p of this.from) this.swarm.offend(p, 100, 'sent metadata that does not match the info-hash')
     this.from.clear()
     this.size = 0

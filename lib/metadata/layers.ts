@@ -18,10 +18,11 @@ import type { Peer } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
 import type { PeerNetwork } from '../net/network.js'
 import type { PeerAddress } from '../core/types.js'
+import { PearsError } from '../core/errors.js'
 
-const MAX_HASHES = 512
+export const MAX_HASHES = 512
 
-export class MetadataTimeoutError extends Error { override name = 'MetadataTimeoutError' }
+export class MetadataTimeoutError extends PearsError { constructor (message: string) { super('metadata-timeout', message) } }
 
 // The layers of `info`'s files, those in `known` and the rest asked of the swarm's peers.
 export async function fetchLayers (swarm: Swarm, info: Info, timeoutMs: number, known = new Map<string, Buffer>()): Promise<Map<string, Buffer>> {

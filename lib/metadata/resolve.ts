@@ -8,6 +8,7 @@ import { MetadataFetcher } from './fetcher.js'
 import { fetchLayers, MetadataTimeoutError } from './layers.js'
 import { discoverPeers, type DiscoverOptions } from './discover.js'
 import type { Encryption } from '../wire/mse.js'
+import type { PearsError } from '../core/errors.js'
 import type { PeerNetwork } from '../net/network.js'
 import type { Swarm } from '../swarm/swarm.js'
 
@@ -18,7 +19,7 @@ export interface ResolveOptions {
   signal?: AbortSignal
   trackerTimeoutMs?: number
   discover?: DiscoverOptions['discover']
-  onWarning?: (err: Error) => void
+  onWarning?: (err: PearsError) => void
   encryption?: Encryption
 }
 

@@ -70,8 +70,9 @@ export class Connector {
     const h = this.history.get(address) ?? { failures: 0, nextTry: 0, plain: false }
     this.history.set(address, h)
     if (outcome.handshaken) {
+      // A peer that talked and left (two seeds part) is not dialed again at once.
       h.failures = 0
-      h.nextTry = 0
+      h.nextTry = Date.now() + RETRY_BASE_MS
       return
     }
     // An encrypted dial that connected but got no handshake: plaintext next, at once

@@ -10,6 +10,7 @@ import { parseMagnet } from '../magnet.js'
 import { resolveMagnet } from '../metadata/resolve.js'
 import { torrentBytes } from '../metainfo.js'
 import type { Limits } from '../core/throttle.js'
+import type { PeerAddress } from '../core/types.js'
 import type { TorrentRecord } from './state.js'
 import type { Problem, TorrentHandle, TorrentState, TorrentStatus } from './types.js'
 import type { SessionContext } from './context.js'
@@ -46,7 +47,8 @@ export class SessionTorrent extends EventEmitter<HandleEvents> implements Torren
   private readonly upload = new RateMeter()
   private uploadedSeen = 0
 
-  constructor (private readonly ctx: SessionContext, readonly record: TorrentRecord, meta: Metainfo | null) {
+  // `peers`: dialed besides those found (this session only; not saved).
+  constructor (private readonly ctx: SessionContext, readonly record: TorrentRecord, meta: Metainfo | null, private readonly peers: PeerAddress[] = []) {
     super()
     this.meta = meta
     this.lastState = this.state
@@ -226,7 +228,7 @@ export class SessionTorrent extends EventEmitter<HandleEvents> implements Torren
     this.abort = new AbortController()
     const dht = this.ctx.dht
     try {
-      const resolved = await resolveMagnet(magnet, this.ctx.network, {
+      const resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...this.peers] }, this.ctx.network, {
         timeoutMs: FOREVER_MS,
         signal: this.abort.signal,
         encryption: this.ctx.defaults.encryption,
@@ -248,6 +250,7 @@ export class SessionTorrent extends EventEmitter<HandleEvents> implements Torren
     return {
       ...this.ctx.defaults,
       dir: this.record.dir,
+      peers: this.peers,
       network: this.ctx.network,
       dht: this.ctx.dht,
       sessionLimits: this.ctx.limits,

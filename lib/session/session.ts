@@ -13,6 +13,8 @@ import type { Dht } from '../swarm/dht.js'
 import { parseTorrent, type Metainfo } from '../metainfo.js'
 import { isMagnet, parseMagnet, formatMagnet } from '../magnet.js'
 import { readTorrentFrom } from '../torrent-bytes.js'
+import { toPeerAddresses } from '../peer-address.js'
+import type { PeerAddress } from '../core/types.js'
 import { DEFAULT_BUFFER_BYTES } from '../torrent.js'
 import { SessionTorrent } from './handle.js'
 import { StateStore, defaultStateDir, type TorrentRecord } from './state.js'
@@ -85,6 +87,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
   // A .torrent path or URL, a magnet link, or a .torrent's bytes. A torrent already in
   // the session is not added again: its handle comes back with `duplicate`.
   async add (source: string | Uint8Array, opts: AddOptions = {}): Promise<{ torrent: SessionTorrent, duplicate: boolean }> {
+    const peers = toPeerAddresses(opts.peers)
     const { meta, bytes, magnet } = await identify(source)
     const key = meta ? idOf(meta) : magnet
     const existing = this.byHash.get(key.infoHash) ?? this.byHash.get(key.short)
@@ -105,7 +108,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
     }
     if (bytes) await this.ctx.store?.saveMetainfo(key.infoHash, bytes)
     await this.ctx.store?.save(record)
-    const h = this.track(record, meta, key.short)
+    const h = this.track(record, meta, key.short, peers)
     this.emit('added', h)
     void h.start()
     return { torrent: h, duplicate: false }
@@ -165,8 +168,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
     return this.closing
   }
 
-  private track (record: TorrentRecord, meta: Metainfo | null, short: string): SessionTorrent {
-    const h = new SessionTorrent(this.ctx, record, meta)
+  private track (record: TorrentRecord, meta: Metainfo | null, short: string, peers: PeerAddress[] = []): SessionTorrent {
+    const h = new SessionTorrent(this.ctx, record, meta, peers)
     this.handles.set(record.id, h)
     this.byHash.set(record.infoHash, h)
     this.byHash.set(short, h)
@@ -222,8 +225,18 @@ interface Identified {
   magnet: Key & { link: string, select?: number[] }
 }
 
-async function identify (source: string | Uint8Array): Promise<Identified> {
-  if (typeof source === 'string' && isMagnet(source)) {
+// A bare info-hash is a magnet link with nothing but the hash.
+function asMagnet (source: string): string | null {
+  if (isMagnet(source)) return source
+  if (/^[0-9a-f]{40}$/i.test(source) || /^[a-z2-7]{32}$/i.test(source)) return `magnet:?xt=urn:btih:${source}`
+  if (/^[0-9a-f]{64}$/i.test(source)) return `magnet:?xt=urn:btmh:1220${source}`
+  return null
+}
+
+async function identify (given: string | Uint8Array): Promise<Identified> {
+  const link = typeof given === 'string' ? asMagnet(given) : null
+  const source = link ?? given
+  if (typeof source === 'string' && link) {
     const m = parseMagnet(source)
     const short = m.infoHash.toString('hex')
     const v2Only = m.infoHashV2 !== undefined && m.infoHash.equals(m.infoHashV2.subarray(0, 20))

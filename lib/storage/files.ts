@@ -9,6 +9,7 @@ import { DirectPolicy, extents, O_DIRECT, type Extent } from './direct.js'
 import { openAt, readAt, slice, writeAll } from './fd-io.js'
 import { filePool, type FilePool } from './file-pool.js'
 import type { Layout } from '../core/layout.js'
+import { PearsError } from '../core/errors.js'
 import { PartFile } from './part-file.js'
 
 export interface StoredFile { path: string[]; length: number; offset: number; pad: boolean; executable?: boolean }
@@ -22,8 +23,25 @@ export function selectedFiles (files: readonly StoredFile[], sel: { files?: numb
   return out
 }
 
-export class StorageError extends Error {
-  constructor (message: string, readonly code?: string) { super(message) }
+// The pieces a selection touches, as [first, end) ranges; undefined: all of them.
+export function selectedPieces (files: readonly StoredFile[], layout: Layout, sel: { files?: number[], range?: { start: number, end: number } }): [number, number][] | undefined {
+  if (!sel.files && !sel.range) return undefined
+  const ranges = (sel.files ?? []).filter((i) => files[i] && !files[i].pad).map((i) => layout.piecesOf(files[i].offset, files[i].offset + files[i].length))
+  if (sel.range) ranges.push(layout.piecesOf(sel.range.start, sel.range.end))
+  return ranges
+}
+
+// `errno`: the file system's code (ENOSPC, ELOOP, ...) when it has one.
+export class StorageError extends PearsError {
+  constructor (message: string, readonly errno?: string, options?: ErrorOptions) {
+    super(errno === 'ENOSPC' || errno === 'EDQUOT' ? 'disk-full' : 'storage', message, options)
+  }
+}
+
+// A failure of the files (a full disk, a file that cannot be opened) as a StorageError,
+// with the same message.
+export function storageError (err: Error): StorageError {
+  return err instanceof StorageError ? err : new StorageError(err.message, (err as NodeJS.ErrnoException).code, { cause: err })
 }
 
 export interface StoreOptions {

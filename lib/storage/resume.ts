@@ -33,6 +33,46 @@ export async function clearResume (file: string): Promise<void> {
   await rmdir(path.dirname(file)).catch(() => {})
 }
 
+// A torrent's files.
+export interface Resumable { infoHash: Buffer, store: FileStore, layout: Layout }
+
+// The options of a torrent that decide what it trusts and keeps.
+export interface ResumePolicy {
+  dir?: string
+  // A session's record, kept after completion (a restart then seeds without re-hashing).
+  // Default: DIR/.pears/<info-hash>.resume while unfinished, removed when done.
+  resumeFile?: string
+  // false: start from nothing, checking no file.
+  verify?: boolean
+  // Re-hash every piece even when the record matches the files.
+  recheck?: boolean
+  // A memory torrent has no files: it starts from nothing and keeps nothing.
+  storage?: 'disk' | 'memory'
+}
+
+export function recordPath (infoHash: Buffer, policy: ResumePolicy): string {
+  return policy.resumeFile ?? resumePath(policy.dir ?? '.', infoHash)
+}
+
+// The pieces good on disk when a torrent opens, and how they were found: trusted from the
+// record (files unchanged since), re-hashed, or not looked at.
+export async function piecesAtOpen (r: Resumable, verify: Verifier, policy: ResumePolicy): Promise<{ have: Bitfield, by: 'record' | 'hash' | 'none' }> {
+  if (policy.verify === false || policy.storage === 'memory') return { have: new Bitfield(r.layout.pieceCount), by: 'none' }
+  if (policy.recheck) return { have: await verifyExisting(r.store, r.layout, verify), by: 'hash' }
+  const loaded = await loadResume(recordPath(r.infoHash, policy), r.store, r.layout, verify)
+  return { have: loaded.have, by: loaded.hashed ? 'hash' : 'record' }
+}
+
+// What a torrent leaves on the way out (its files closed): a record while the download is
+// unfinished or a session keeps it, none once it is done, and nothing for a torrent that
+// holds no piece. Only an optimisation: without a record the next start re-hashes, so a
+// failure to write it is ignored.
+export async function resumeAtClose (r: Resumable, have: Bitfield, done: boolean, policy: ResumePolicy): Promise<void> {
+  if (policy.storage === 'memory' || have.count === 0) return
+  const record = recordPath(r.infoHash, policy)
+  await (done && policy.resumeFile === undefined ? clearResume(record) : saveResume(record, r.store, have)).catch(() => {})
+}
+
 export interface ResumeResult { have: Bitfield, hashed: boolean }
 
 export async function loadResume (file: string, store: FileStore, layout: Layout, verify: Verifier): Promise<ResumeResult> {

@@ -178,6 +178,19 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.attach(incoming.conn, incoming.address, false, undefined, incoming.prefix)
   }
 
+  // An incoming peer's listen port (from its extension handshake): the address trackers
+  // and PEX give for it is taken while it is connected, so it is not dialed a second time.
+  private listensOn (peer: Peer, port: number | undefined): void {
+    const host = peer.socket.remoteAddress
+    if (!port || !host || peer.destroyed) return
+    const address = addrKey(host, port)
+    const k = this.known.get(address) ?? { host: host.replace(/^::ffff:/, ''), port, connected: false }
+    if (k.connected) return
+    this.known.set(address, k)
+    k.connected = true
+    peer.once('close', () => { k.connected = false })
+  }
+
   private get encryption (): Encryption {
     return this.opts.encryption ?? 'prefer'
   }
@@ -209,6 +222,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         return
       }
       this.peers.add(peer)
+      if (!dialed) peer.once('ext-handshake', (ext) => this.listensOn(peer, ext.port))
       this.emit('peer', peer)
     })
     let closedErr: Error | null = null

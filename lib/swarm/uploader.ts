@@ -32,6 +32,8 @@ export class Uploader {
   private readonly queues = new Map<Peer, BlockRef[]>()
   private readonly busy = new Set<Peer>()
   private readonly reads: ReadCache
+  // Payload bytes sent to peers that are gone.
+  private uploadedByGone = 0
 
   constructor (private readonly opts: UploaderOptions) {
     this.reads = new ReadCache(opts.store, opts.layout)
@@ -45,7 +47,17 @@ export class Uploader {
       const i = q ? q.findIndex((x) => x.index === r.index && x.begin === r.begin && x.length === r.length) : -1
       if (q && i >= 0) q.splice(i, 1)
     })
-    peer.on('close', () => this.queues.delete(peer))
+    peer.on('close', () => {
+      this.queues.delete(peer)
+      this.uploadedByGone += peer.uploaded
+    })
+  }
+
+  // Payload bytes sent to every peer attached, connected or gone.
+  get uploaded (): number {
+    let n = this.uploadedByGone
+    for (const p of this.queues.keys()) n += p.uploaded
+    return n
   }
 
   // Choking a peer drops its queued requests; a BEP 6 peer is told which.

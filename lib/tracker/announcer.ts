@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events'
 import type { AnnounceEvent, AnnounceParams, AnnounceResult } from './types.js'
 import type { PeerAddress } from '../core/types.js'
+import { warning, type PearsError } from '../core/errors.js'
 
 export interface AnnouncerOptions {
   tiers: string[][]
@@ -30,7 +31,7 @@ export interface TrackerState { at: number, result: string, seeders: number, lee
 
 export interface AnnouncerEvents {
   peers: [PeerAddress[]]
-  warning: [Error]
+  warning: [PearsError]
 }
 
 const TIMEOUT_MS = 15_000
@@ -92,7 +93,7 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
         if (seen.has(url)) continue
         seen.add(url)
         if (SUPPORTED.test(url)) usable.push(url)
-        else this.emit('warning', new Error(`${url}: unsupported tracker scheme, skipped`))
+        else this.emit('warning', warning('tracker-unsupported', `${url}: unsupported tracker scheme, skipped`))
       }
       if (usable.length > 0) this.tiers.push(new Tier(usable))
     }
@@ -172,7 +173,7 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
       } catch (err) {
         if (this.state !== 'running') return 0
         this.states.set(url, { at: Date.now(), result: (err as Error).message, seeders: 0, leechers: 0 })
-        this.emit('warning', new Error(`${url}: ${(err as Error).message}`))
+        this.emit('warning', warning('tracker-failed', `${url}: ${(err as Error).message}`, err))
         continue
       } finally {
         tier.inFlight = undefined
@@ -186,7 +187,7 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
       tier.urls.unshift(url)
       const minInterval = Math.min(MAX_INTERVAL_MS, Math.max(0, (res.minInterval ?? 0) * 1000))
       tier.notBefore = Date.now() + minInterval
-      if (res.warning) this.emit('warning', new Error(`${url}: ${res.warning}`))
+      if (res.warning) this.emit('warning', warning('tracker-warning', `${url}: ${res.warning}`))
       this.emit('peers', res.peers)
       return Math.min(MAX_INTERVAL_MS, Math.max(this.opts.minIntervalMs ?? MIN_INTERVAL_MS, res.interval * 1000, minInterval))
     }

@@ -3,10 +3,11 @@
 // (206 with the right Content-Range, or 200 when the range is the whole file).
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
+import { PearsError } from '../core/errors.js'
 
 export const MAX_REDIRECTS = 5
 
-export class WebSeedError extends Error { override name = 'WebSeedError' }
+export class WebSeedError extends PearsError { constructor (message: string) { super('webseed-failed', message) } }
 
 export interface RangeRequest { url: string, start: number, length: number, fileLength: number }
 

@@ -9,6 +9,7 @@ import type { Source } from '../swarm/source.js'
 import { WebSeed } from './webseed.js'
 import { webSeedUrls } from './url.js'
 import type { Block } from '../core/types.js'
+import type { PearsError } from '../core/errors.js'
 
 export interface WebSeedsOptions {
   urls: string[]
@@ -17,7 +18,7 @@ export interface WebSeedsOptions {
   throttle?: Throttle
   onBlock: (source: Source, block: Block, done: () => void) => void
   attach: (source: Source) => void
-  warn: (err: Error) => void
+  warn: (err: PearsError) => void
   stallMs?: number
   retryMs?: number
 }

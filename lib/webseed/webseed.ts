@@ -19,6 +19,7 @@ import { RateMeter } from '../core/rate-meter.js'
 import { Agents, getRange, WebSeedError } from './fetch.js'
 import { fileUrl } from './url.js'
 import type { BlockRef, Block } from '../core/types.js'
+import { warning, type PearsError } from '../core/errors.js'
 
 export interface WebSeedOptions {
   url: string
@@ -35,7 +36,7 @@ export interface WebSeedOptions {
 }
 
 export interface WebSeedEvents extends SourceEvents {
-  warning: [Error]
+  warning: [PearsError]
 }
 
 // Bytes of one run (one request per file it touches) and runs in flight per seed.
@@ -151,7 +152,7 @@ export class WebSeed extends EventEmitter implements Source {
   // a second time, the seed is banned.
   offend (reason: string): void {
     if (this.destroyed || ++this.hashFailures < MAX_HASH_FAILURES) return
-    this.emit('warning', new Error(`banned web seed ${this.address}: ${reason}`))
+    this.emit('warning', warning('webseed-banned', `banned web seed ${this.address}: ${reason}`))
     this.destroy()
   }
 
@@ -282,12 +283,12 @@ export class WebSeed extends EventEmitter implements Source {
     this.failures++
     const max = this.opts.maxFailures ?? 5
     if (this.failures >= max) {
-      this.emit('warning', new Error(`dropped web seed ${this.address} after ${max} failures: ${err.message}`))
+      this.emit('warning', warning('webseed-failed', `dropped web seed ${this.address} after ${max} failures: ${err.message}`, err))
       this.destroy()
       return
     }
     const ms = (this.opts.retryMs ?? 2000) * 2 ** (this.failures - 1)
-    this.emit('warning', new Error(`web seed ${this.address}: ${err.message}; retrying in ${Math.round(ms / 100) / 10} s`))
+    this.emit('warning', warning('webseed-failed', `web seed ${this.address}: ${err.message}; retrying in ${Math.round(ms / 100) / 10} s`, err))
     // As a choke: the scheduler takes the requests back for other sources.
     this.peerChoking = true
     this.snubbed = false

@@ -1,7 +1,8 @@
 // Pure codecs for the BitTorrent handshake and messages (BEP 3, BEP 6, BEP 10). No I/O.
 import type { BlockRef } from '../core/types.js'
+import { PearsError } from '../core/errors.js'
 
-export class WireError extends Error { override name = 'WireError' }
+export class WireError extends PearsError { constructor (message: string) { super('wire', message) } }
 
 export const PROTOCOL = 'BitTorrent protocol'
 export const HANDSHAKE_LENGTH = 68
