@@ -29,7 +29,8 @@ async function makeTorrents (dir, n, size) {
 }
 
 async function measure (args) {
-  const child = start(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // The flags bin/pears.js starts Node with (a small young generation), as the daemon runs.
+  const child = start(process.execPath, ['--max-semi-space-size=1', '--initial-old-space-size=4', CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (c) => { out += c })
   await exited(child)

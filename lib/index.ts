@@ -33,7 +33,7 @@ export async function open (source: string | Uint8Array | Metainfo, opts: OpenOp
     const dht = opts.dht
     const given = toPeerAddresses(opts.peers)
     const discover: ResolveOptions['discover'] = opts.magnet?.discover ?? (dht ? (hash, onPeers) => dht.lookup(hash, onPeers) : undefined)
-    const network = opts.network?.retain() ?? await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption })
+    const network = opts.network?.retain() ?? await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, transports: opts.transports })
     try {
       const { meta, swarm, files } = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...given] }, network, { timeoutMs: opts.peerTimeout, ...opts.magnet, discover })
       return await Torrent.open(meta, { files, ...opts, peers: given, network, swarm })

@@ -2,6 +2,7 @@
 // byte range of it is asked for (ReadRange): the public shapes of lib/torrent.ts.
 import type { Limits, Throttles } from './core/throttle.js'
 import type { MemoryShare } from './core/memory.js'
+import type { TransportName } from './net/connector.js'
 import type { PeerNetwork } from './net/network.js'
 import type { PeerInput } from './peer-address.js'
 import type { StreamState } from './stream/deadlines.js'
@@ -20,6 +21,8 @@ export interface TorrentOptions extends Limits {
   // The session's peer network (peer ID, listening port, connector); the torrent holds a
   // reference while it runs. Without one it starts its own on `port`/`host`: a session of one.
   network?: PeerNetwork
+  // For a torrent on its own network: how peers are reached (default both, TCP and uTP).
+  transports?: TransportName[]
   // The swarm a magnet's metadata came over: the download keeps its peers.
   swarm?: Swarm
   // Output directory (default: the current directory).

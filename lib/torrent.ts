@@ -192,7 +192,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
     const given = toPeerAddresses(options.peers)
-    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption })
+    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption, transports: options.transports })
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
     let swarm = options.swarm

@@ -16,6 +16,7 @@ missing=""
 command -v ip >/dev/null || missing="$missing iproute2"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -x /usr/bin/tmux ] || missing="$missing tmux"
+[ -x /usr/bin/microsocks ] || missing="$missing microsocks"
 command -v fincore >/dev/null || missing="$missing util-linux-extra"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2

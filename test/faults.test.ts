@@ -74,12 +74,15 @@ t.test('a full disk: exit 5 with a clear message; the pieces written are kept fo
   t.equal(full.code, 5, full.stderr)
   t.match(full.stderr, /pears: disk full: .*ENOSPC/)
   t.notMatch(full.stderr, /\n\s+at /, 'no stack trace')
+  const control = await readdir(path.join(mnt, '.pears')).catch(() => [] as string[])
+  t.same(control.filter((n) => !/^[0-9a-f]{40}\.resume$/.test(n)), [], `nothing temporary left in .pears/ (${control.join(', ')})`)
   execFileSync('mount', ['-o', 'remount,size=16m', mnt])
   const again = await runPears(args)
   t.equal(again.code, 0, again.stderr)
   const summary = JSON.parse(again.stderr.trim().split('\n').pop() as string) as { verifiedAtStart: number }
   t.ok(summary.verifiedAtStart > 0, `${summary.verifiedAtStart} pieces written before the disk filled were kept`)
   t.equal(await sha1File(path.join(mnt, 'full.bin')), await sha1File(path.join(made.src, 'full.bin')))
+  t.same(await readdir(mnt), ['full.bin'], 'complete: no control files left')
 })
 
 t.test('an output directory that cannot be created: exit 5', async (t) => {

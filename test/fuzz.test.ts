@@ -25,6 +25,9 @@ import { decodeMessage, decodeHandshake, HANDSHAKE_LENGTH, Id, type Message } fr
 import { decodeExtHandshake, decodeMetadata, decodePex, type ExtHandshake, type MetadataMessage, type PexMessage } from '../lib/wire/extended.js'
 import { parseMagnet, type Magnet } from '../lib/magnet.js'
 import { MseHandshake, type MseResult } from '../lib/wire/mse.js'
+import { decodePacket, encodePacket, HEADER_SIZE, type Packet } from '../lib/net/utp/packet.js'
+import { Blocklist } from '../lib/net/blocklist.js'
+import { decodeAnnounce, encodeAnnounce, type Announce } from '../lib/net/lsd.js'
 import { Rng, rngFor, mutate, fuzzBencodeInput, randomValue, chunkings, magnetInput, infoSeeds, torrentSeeds, trackerSeeds, frameSeeds, extHandshakeSeeds, metadataSeeds, pexSeeds, magnetSeeds, HANDSHAKE, INTERESTING_U32, type BValue } from './fuzz/gen.js'
 import type { PeerAddress } from '../lib/core/types.js'
 
@@ -330,7 +333,90 @@ function checkMse (r: MseResult | null, i: MseInput): Problem {
 
 const showMse = (i: MseInput): string => `${i.initiator ? 'initiator' : 'responder'} seed=${i.seed} ${i.chunks.map(hex).join(' ')}`
 
+// uTP datagrams: valid ones (SACKs of any length, chains of unknown extensions), mutated.
+function utpInput (rng: Rng): Buffer {
+  if (rng.bool(0.1)) return rng.bytes(rng.len(64))
+  const head = encodePacket({
+    type: rng.int(5), connId: rng.int(0x10000), timestamp: rng.u32(), timestampDiff: rng.u32(), wnd: rng.u32(), seq: rng.int(0x10000), ack: rng.int(0x10000),
+    sack: rng.bool() ? rng.bytes(4 * rng.range(1, 8)) : null
+  })
+  // Extensions after the header's own: unknown types, odd-length SACKs (as libtorrent sends).
+  const exts: Buffer[] = []
+  for (let n = rng.len(3); n > 0; n--) {
+    const body = rng.bytes(rng.len(20))
+    exts.push(Buffer.from([0, body.length]), body)
+  }
+  const valid = Buffer.concat([head, ...exts, rng.bytes(rng.len(40))])
+  if (exts.length > 0) {
+    // Chain them: the last extension of the header points at the first added one.
+    valid[head[1] === 0 ? 1 : HEADER_SIZE] = rng.pick([1, 2, 3, 77, 255])
+    let off = head.length
+    for (let i = 0; i < exts.length; i += 2) {
+      if (i + 2 < exts.length) valid[off] = rng.pick([1, 2, 3, 77, 255])
+      off += exts[i].length + exts[i + 1].length
+    }
+  }
+  return rng.bool(0.6) ? mutate(rng, valid) : valid
+}
+
+function checkUtp (v: Packet, b: Buffer): Problem {
+  if (!Number.isInteger(v.type) || v.type < 0 || v.type > 4) return `type ${v.type}`
+  if ((b[0] & 0x0f) !== 1) return 'accepted a version other than 1'
+  for (const [k, max] of [['connId', 0xffff], ['seq', 0xffff], ['ack', 0xffff], ['timestamp', 0xffffffff], ['timestampDiff', 0xffffffff], ['wnd', 0xffffffff]] as const) {
+    if (!Number.isInteger(v[k]) || v[k] < 0 || v[k] > max) return `${k} ${v[k]}`
+  }
+  if (v.seq !== b.readUInt16BE(16) || v.ack !== b.readUInt16BE(18) || v.connId !== b.readUInt16BE(2)) return 'header fields misread'
+  if (v.sack !== null && (v.sack.length === 0 || v.sack.length > 255)) return `sack of ${v.sack.length} bytes`
+  if (v.payload.length > b.length - HEADER_SIZE) return 'payload longer than the datagram allows'
+  if (!v.payload.equals(b.subarray(b.length - v.payload.length))) return 'payload is not the datagram\'s tail'
+}
+
+// Blocklist text: lines of every format, mutated, with junk between.
+const BLOCKLIST_LINES = [
+  'Org:1.2.3.4-1.2.3.9', 'a:b:10.0.0.1-10.0.0.2', '001.002.003.004 - 001.002.003.009 , 000 , x', '9.9.9.0 - 9.9.9.9 , 255 , y',
+  '10.0.0.0/8', '2001:db8::/32', 'v6:2001:db8::1-2001:db8::ff', '::ffff:1.2.3.4', '1.2.3.4', '# comment', '', '0.0.0.0/0', '::/0'
+]
+
+function blocklistInput (rng: Rng): { text: string, probes: string[] } {
+  const lines: string[] = []
+  for (let n = rng.len(12); n > 0; n--) {
+    const line = Buffer.from(rng.pick(BLOCKLIST_LINES))
+    lines.push((rng.bool(0.5) ? mutate(rng, line) : line).toString('latin1'))
+  }
+  const probes = ['1.2.3.5', '10.1.2.3', '2001:db8::5', '::ffff:1.2.3.4', '255.255.255.255', '::', rng.bytes(rng.len(20)).toString('latin1')]
+  return { text: lines.join(rng.pick(['\n', '\r\n'])), probes }
+}
+
+function checkBlocklist (v: { list: Blocklist, hits: boolean[] }, i: { text: string }): Problem {
+  const lines = i.text.split(/\r?\n/).length
+  if (!Number.isInteger(v.list.skipped) || v.list.skipped < 0 || v.list.skipped > lines) return `skipped ${v.list.skipped} of ${lines} lines`
+  if (v.list.size > lines) return `${v.list.size} ranges from ${lines} lines`
+  if (v.hits.some((h) => typeof h !== 'boolean')) return 'has() returned a non-boolean'
+}
+
+function lsdInput (rng: Rng): Buffer {
+  const valid = encodeAnnounce({ host: '239.192.152.143:6771', port: rng.int(70000), infoHashes: [rng.bytes(20), rng.bytes(20)].slice(0, rng.range(1, 2)), cookie: rng.bool() ? 'abc' : undefined })
+  return rng.bool(0.7) ? mutate(rng, valid) : valid
+}
+
+function checkAnnounceMsg (v: Announce | null): Problem {
+  if (v === null) return
+  if (!Number.isInteger(v.port) || v.port < 1 || v.port > 65535) return `port ${v.port}`
+  if (v.infoHashes.length === 0 || v.infoHashes.some((h) => h.length !== 20)) return 'bad info-hashes'
+}
+
 const TARGETS: Record<string, SyncTarget> = {
+  'lsd.decodeAnnounce': { gen: lsdInput, run: (b: Buffer) => decodeAnnounce(b), check: checkAnnounceMsg, show: hex },
+  'blocklist.parse': {
+    gen: blocklistInput,
+    run: (i: { text: string, probes: string[] }) => {
+      const list = Blocklist.parse(i.text)
+      return { list, hits: i.probes.map((p) => list.has(p)) }
+    },
+    check: checkBlocklist,
+    show: (i: { text: string }) => JSON.stringify(i.text)
+  },
+  'utp.decodePacket': { gen: utpInput, run: (b: Buffer) => decodePacket(b), check: checkUtp, error: 'UtpPacketError', show: hex },
   'mse.responder': { gen: (rng) => mseInput(rng, false), run: runMse, check: checkMse, error: 'WireError', show: showMse, count: Math.ceil(COUNT / 4) },
   'mse.initiator': { gen: (rng) => mseInput(rng, true), run: runMse, check: checkMse, error: 'WireError', show: showMse, count: Math.ceil(COUNT / 4) },
   'bencode.decodeStrict': {

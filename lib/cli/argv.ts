@@ -70,6 +70,7 @@ export function parseCommandLine (argv: string[]): CommandLine {
   }
   if (values.version) return { command: 'version' }
   if (values.help) return { command: 'help', topic }
+  if (values['no-utp'] && values['no-tcp']) throw usageError('--no-utp and --no-tcp leave no way to reach peers', topic)
   const args = command === 'download' ? positionals : positionals.slice(1)
   const [min, max] = cmd.args
   if (command === 'download' && args.length === 0) throw usageError('no torrent given: pears <file.torrent | magnet-link | URL | ->')

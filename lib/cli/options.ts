@@ -34,6 +34,8 @@ export const OPTIONS = {
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
+  'no-utp': { in: 'swarm', help: 'do not use uTP (BEP 29), only TCP' },
+  'no-tcp': { in: 'swarm', help: 'do not use TCP for peers, only uTP' },
   encryption: { arg: 'MODE', in: 'swarm', parse: encryption, help: 'MSE/PE protocol encryption: prefer (default), require or off' },
   'no-direct-io': { in: 'files', help: 'write through the page cache (default: direct I/O where the filesystem and disk allow)' },
   'no-webseeds': { in: 'download', help: 'do not download from the torrent\'s web seeds (BEP 19)' },

@@ -3,6 +3,7 @@
 // Adding a swarm option: its line in options.ts, and its mapping in torrentOptions.
 import type { Dht } from '../swarm/dht.js'
 import { PeerNetwork } from '../net/network.js'
+import type { TransportName } from '../net/connector.js'
 import { DEFAULT_BUFFER_BYTES, type TorrentOptions } from '../torrent.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
@@ -19,6 +20,11 @@ export function torrentOptions (values: Values): TorrentOptions {
     directIo: !values['no-direct-io'],
     layersTimeoutMs: peerTimeoutMs(values)
   }
+}
+
+// Both unless one is turned off (argv refuses turning off both).
+export function transports (values: Values): TransportName[] {
+  return (['tcp', 'utp'] as const).filter((t) => !values[`no-${t}`])
 }
 
 export function progressMode (values: Values): ProgressMode {
@@ -42,9 +48,9 @@ export function seedOptions (values: Values): { ratio?: number, timeMs?: number 
 export interface Shared { dht: Dht | undefined, network: PeerNetwork }
 
 export async function withNetwork (values: Values, fn: (shared: Shared) => Promise<void>): Promise<void> {
-  const network = await PeerNetwork.start({ port: values.port ?? 0, encryption: values.encryption })
+  const network = await PeerNetwork.start({ port: values.port ?? 0, encryption: values.encryption, transports: transports(values) })
   // Loaded only when used: the DHT module and its dependencies are not small.
-  const dht = values['no-dht'] ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'] }).catch(async (err) => { await network.release(); throw err })
+  const dht = values['no-dht'] ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'], socket: values['dht-port'] === undefined ? network.dhtSocket ?? undefined : undefined }).catch(async (err) => { await network.release(); throw err })
   try {
     await fn({ dht, network })
   } finally {

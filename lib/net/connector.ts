@@ -1,35 +1,54 @@
-// Outgoing connections for every torrent of a session: dials an address (TCP today; uTP
-// and SOCKS5 slot in here), remembers per address how dialing went (back-off after
-// failures, a plaintext retry after an encrypted dial that got no handshake), and counts
-// every live connection, incoming too, against one global cap.
+// Outgoing connections for every torrent of a session. It dials an address over TCP or
+// uTP (the one that worked last for that address first; the other after a pause without
+// an answer, or at once when the first is refused), remembers per address how dialing
+// went (back-off after failures, a plaintext retry after an encrypted dial that got no
+// handshake), and counts every live connection, incoming too, against one global cap.
 import net from 'node:net'
 import { adaptiveReads, MAX_READ, ReadPool } from '../wire/reads.js'
-import { secure } from '../wire/crypto.js'
+import { secure, type Transport } from '../wire/crypto.js'
 import type { Conn } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
+import type { UtpSocket } from './utp/socket.js'
 
 const RETRY_BASE_MS = 5000
 const MAX_BACKOFF_STEPS = 6
 // Socket read buffers of all dialed connections together: one fast peer gets the largest reads.
 const READ_BUDGET = 2 * MAX_READ
+// How long the first transport has before the other is tried beside it (a SYN lost, or a
+// firewall that drops rather than refuses). libtorrent waits a few seconds likewise.
+const FALLBACK_MS = 3000
+
+export type TransportName = 'tcp' | 'utp'
 
 export interface Dialed {
   conn: Conn
-  // Emits 'connect' once the transport is up (before any handshake).
-  socket: net.Socket
+  // Read buffers the connection's chunks come from (TCP), for the Peer to give back.
+  reads?: ReadPool
   // The policy this dial speaks (plaintext after an encrypted dial got no handshake).
   encryption: Encryption
+  transport: TransportName
 }
 
-interface History { failures: number, nextTry: number, plain: boolean }
+interface History {
+  failures: number
+  nextTry: number
+  plain: boolean
+  // The transport a peer last answered on.
+  worked?: TransportName
+  // Transports that connected but got no handshake (libtorrent with TCP off still accepts
+  // TCP, then closes): the others go first.
+  silent: Set<TransportName>
+}
 
 export interface ConnectorOptions {
   maxConnections?: number
   connectTimeoutMs?: number
+  // Transports to dial, in the order tried when an address has no history.
+  transports?: TransportName[]
+  utp?: UtpSocket | null
 }
 
 export class Connector {
-  // Chunks of dialed sockets come from here; a Peer gives them back once parsed.
   readonly reads = new ReadPool()
   private readonly history = new Map<string, History>()
   private open = 0
@@ -53,42 +72,120 @@ export class Connector {
     return this.history.get(address)?.nextTry ?? 0
   }
 
-  dial (host: string, port: number, address: string, infoHash: Buffer, encryption: Encryption): Dialed {
-    const share = (): number => READ_BUDGET / (this.open + 1)
-    const socket: net.Socket = net.connect({ host, port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share, this.reads) })
-    socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
-    socket.once('connect', () => socket.setTimeout(0))
-    socket.setNoDelay(true)
-    const h = this.history.get(address)
-    const policy = h?.plain === true && encryption === 'prefer' ? 'off' : encryption
-    this.track(socket)
-    return { socket, encryption: policy, conn: secure(socket, { encryption: policy, dialed: true, infoHashes: [infoHash] }) }
+  // Resolves once a transport is connected (the Peer is built then); rejects when none is.
+  async dial (host: string, port: number, address: string, infoHash: Buffer, encryption: Encryption): Promise<Dialed> {
+    const h = this.entry(address)
+    const policy = h.plain && encryption === 'prefer' ? 'off' : encryption
+    const { transport, name } = await this.race(host, port, this.order(h))
+    return { conn: secure(transport, { encryption: policy, dialed: true, infoHashes: [infoHash] }), reads: name === 'tcp' ? this.reads : undefined, encryption: policy, transport: name }
   }
 
   // How a dial ended: `handshaken` (a peer answered), or how far it got.
-  settle (address: string, outcome: { reached: boolean, handshaken: boolean, encryption: Encryption }): void {
-    const h = this.history.get(address) ?? { failures: 0, nextTry: 0, plain: false }
-    this.history.set(address, h)
+  settle (address: string, outcome: { reached: boolean, handshaken: boolean, encryption: Encryption, transport?: TransportName }): void {
+    const h = this.entry(address)
     if (outcome.handshaken) {
       // A peer that talked and left (two seeds part) is not dialed again at once.
       h.failures = 0
       h.nextTry = Date.now() + RETRY_BASE_MS
+      h.worked = outcome.transport
+      h.silent.clear()
       return
     }
-    // An encrypted dial that connected but got no handshake: plaintext next, at once
-    // (libtorrent's 'enabled' policy does the same).
-    if (outcome.reached && outcome.encryption === 'prefer' && !h.plain) {
-      h.plain = true
-      h.nextTry = 0
-      return
+    if (outcome.reached && outcome.transport) {
+      // Connected but no handshake: the other transport next, at once; then, under
+      // `prefer`, plaintext (libtorrent's 'enabled' policy retries so too).
+      const others = this.order(h).filter((t) => t !== outcome.transport && !h.silent.has(t))
+      h.silent.add(outcome.transport)
+      if (h.worked === outcome.transport) h.worked = undefined
+      if (others.length > 0) {
+        h.nextTry = 0
+        return
+      }
+      if (outcome.encryption === 'prefer' && !h.plain) {
+        h.plain = true
+        h.silent.clear()
+        h.nextTry = 0
+        return
+      }
     }
     h.failures++
     h.nextTry = Date.now() + RETRY_BASE_MS * 2 ** Math.min(h.failures, MAX_BACKOFF_STEPS)
   }
 
-  // Counts a connection (dialed or accepted) until its socket closes.
-  track (socket: net.Socket): void {
+  // Counts a connection (dialed or accepted) until it closes.
+  track (conn: Conn): void {
     this.open++
-    socket.once('close', () => { this.open-- })
+    let closed = false
+    conn.on('close', () => {
+      if (!closed) this.open--
+      closed = true
+    })
+  }
+
+  private entry (address: string): History {
+    let h = this.history.get(address)
+    if (!h) this.history.set(address, h = { failures: 0, nextTry: 0, plain: false, silent: new Set() })
+    return h
+  }
+
+  private order (h: History): TransportName[] {
+    const all = (this.opts.transports ?? ['tcp', 'utp']).filter((t) => t === 'tcp' || this.opts.utp)
+    const rank = (t: TransportName): number => t === h.worked ? 0 : h.silent.has(t) ? 2 : 1
+    return all.sort((a, b) => rank(a) - rank(b))
+  }
+
+  // The first transport at once, the next when it fails or after FALLBACK_MS; the first to
+  // connect wins and the other is closed.
+  private race (host: string, port: number, order: TransportName[]): Promise<{ transport: Transport, name: TransportName }> {
+    return new Promise((resolve, reject) => {
+      let pending = 0
+      let next = 0
+      let won = false
+      let lastErr: Error = new Error('no transport to dial with')
+      let timer: NodeJS.Timeout | undefined
+      const start = (): void => {
+        clearTimeout(timer)
+        if (won || next >= order.length) return
+        const name = order[next++]
+        pending++
+        if (next < order.length) timer = setTimeout(start, FALLBACK_MS)
+        this.attempt(name, host, port).then((transport) => {
+          pending--
+          if (won) return void transport.destroy()
+          won = true
+          clearTimeout(timer)
+          this.track(transport)
+          resolve({ transport, name })
+        }, (err: Error) => {
+          pending--
+          lastErr = err
+          if (won) return
+          if (next < order.length) start()
+          else if (pending === 0) reject(lastErr)
+        })
+      }
+      if (order.length === 0) reject(lastErr)
+      else start()
+    })
+  }
+
+  private attempt (name: TransportName, host: string, port: number): Promise<Transport> {
+    if (name === 'utp') {
+      const utp = this.opts.utp
+      return utp ? utp.connect(port, host) : Promise.reject(new Error('no uTP socket'))
+    }
+    return new Promise((resolve, reject) => {
+      const share = (): number => READ_BUDGET / (this.open + 1)
+      const socket: net.Socket = net.connect({ host, port, onread: adaptiveReads((chunk) => socket.emit('data', chunk), share, this.reads) })
+      socket.setTimeout(this.opts.connectTimeoutMs ?? 10_000, () => socket.destroy(new Error('connect timeout')))
+      socket.once('error', reject)
+      socket.once('close', () => reject(new Error('closed while connecting')))
+      socket.once('connect', () => {
+        socket.setTimeout(0)
+        socket.setNoDelay(true)
+        socket.off('error', reject)
+        resolve(socket)
+      })
+    })
   }
 }

@@ -6,9 +6,12 @@
 import net from 'node:net'
 import { newPeerId } from '../peer-id.js'
 import type { Encryption } from '../wire/mse.js'
-import { Connector } from './connector.js'
+import { Connector, type TransportName } from './connector.js'
 import { Router, type Accept } from './router.js'
 import { addrKey } from './address.js'
+import { bindUdp, type DhtSocket } from './udp.js'
+import type { UtpSocket } from './utp/socket.js'
+import type { Transport } from '../wire/crypto.js'
 
 export interface NetworkOptions {
   // Listen port (0 picks one; null: no incoming connections).
@@ -18,6 +21,8 @@ export interface NetworkOptions {
   encryption?: Encryption
   maxConnections?: number
   connectTimeoutMs?: number
+  // Default both: uTP (BEP 29) on a UDP socket of the same port number, shared with the DHT.
+  transports?: TransportName[]
 }
 
 export class PeerNetwork {
@@ -26,11 +31,15 @@ export class PeerNetwork {
   port = 0
   private readonly routes = new Map<string, Accept>()
   private readonly router: Router
+  // The UDP socket's DHT side, for a DHT on the same port (null without uTP).
+  dhtSocket: DhtSocket | null = null
   private server: net.Server | null = null
+  private utp: UtpSocket | null = null
   private refs = 1
 
-  constructor (opts: NetworkOptions = {}) {
-    this.connector = new Connector({ maxConnections: opts.maxConnections, connectTimeoutMs: opts.connectTimeoutMs })
+  private constructor (opts: NetworkOptions, utp: UtpSocket | null) {
+    this.utp = utp
+    this.connector = new Connector({ maxConnections: opts.maxConnections, connectTimeoutMs: opts.connectTimeoutMs, transports: opts.transports, utp })
     this.router = new Router({
       encryption: opts.encryption ?? 'prefer',
       lookup: (hash) => this.routes.get(hash.toString('hex')),
@@ -39,8 +48,27 @@ export class PeerNetwork {
   }
 
   static async start (opts: NetworkOptions = {}): Promise<PeerNetwork> {
-    const network = new PeerNetwork(opts)
-    if (opts.port !== null) await network.listen(opts.port ?? 0, opts.host)
+    const transports = opts.transports ?? ['tcp', 'utp']
+    const listen = opts.port !== null
+    let network: PeerNetwork | null = null
+    const accept = (): boolean => network !== null && listen && !network.connector.full
+    // uTP needs its socket to dial too; incoming uTP only when listening.
+    const udp = transports.includes('utp') ? await bindUdp(listen ? opts.port ?? 0 : 0, opts.host, accept) : null
+    network = new PeerNetwork(opts, udp?.utp ?? null)
+    network.dhtSocket = udp?.dht ?? null
+    try {
+      if (listen && transports.includes('tcp')) await network.listen(udp?.utp.address().port ?? opts.port ?? 0, opts.host)
+    } catch (err) {
+      // The port number uTP took may be taken for TCP: both move to one that is free for both.
+      await network.release()
+      if (opts.port || !udp) throw err
+      return PeerNetwork.start(opts)
+    }
+    if (listen && udp) {
+      network.port ||= udp.utp.address().port
+      const net = network
+      udp.utp.on('connection', (conn) => net.accept(conn, conn.remoteAddress, conn.remotePort))
+    }
     return network
   }
 
@@ -56,16 +84,21 @@ export class PeerNetwork {
     return this
   }
 
-  release (): Promise<void> {
-    if (--this.refs > 0) return Promise.resolve()
+  async release (): Promise<void> {
+    if (--this.refs > 0) return
     const server = this.server
     this.server = null
-    if (!server) return Promise.resolve()
-    return new Promise((resolve) => server.close(() => resolve()))
+    await Promise.all([
+      server && new Promise<void>((resolve) => server.close(() => resolve())),
+      this.utp?.close()
+    ])
   }
 
   private async listen (port: number, host?: string): Promise<void> {
-    const server = net.createServer((socket) => this.accept(socket))
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true)
+      this.accept(socket, socket.remoteAddress ?? '?', socket.remotePort ?? 0)
+    })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(port, host, () => resolve())
@@ -74,13 +107,12 @@ export class PeerNetwork {
     this.port = (server.address() as net.AddressInfo).port
   }
 
-  private accept (socket: net.Socket): void {
+  private accept (conn: Transport, host: string, port: number): void {
     if (this.connector.full) {
-      socket.destroy()
+      conn.destroy()
       return
     }
-    this.connector.track(socket)
-    socket.setNoDelay(true)
-    this.router.route(socket, addrKey(socket.remoteAddress ?? '?', socket.remotePort ?? 0))
+    this.connector.track(conn)
+    this.router.route(conn, addrKey(host, port))
   }
 }

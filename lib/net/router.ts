@@ -3,8 +3,7 @@
 // the BitTorrent handshake up to its info-hash, and hands the connection, with the bytes
 // already read, to the torrent registered for that hash. Anything else is closed: garbage,
 // an unknown hash, or a handshake that stalls (bounded time, at most a handshake's bytes held).
-import type { Socket } from 'node:net'
-import { secure } from '../wire/crypto.js'
+import { secure, type Transport } from '../wire/crypto.js'
 import type { Conn } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
 import { PROTOCOL } from '../wire/messages.js'
@@ -16,7 +15,6 @@ const ROUTE_TIMEOUT_MS = 15_000
 
 export interface Incoming {
   conn: Conn
-  socket: Socket
   // remote host:port
   address: string
   // Everything read so far (the handshake's first 48 bytes, maybe more): the Peer reads it first.
@@ -37,7 +35,7 @@ export interface RouterOptions {
 export class Router {
   constructor (private readonly opts: RouterOptions) {}
 
-  route (socket: Socket, address: string): void {
+  route (socket: Transport, address: string): void {
     const conn = secure(socket, { encryption: this.opts.encryption, dialed: false, infoHashes: this.opts.hashes() })
     const chunks: Buffer[] = []
     let got = 0
@@ -63,7 +61,7 @@ export class Router {
         return
       }
       conn.pause()
-      accept({ conn, socket, address, prefix: head })
+      accept({ conn, address, prefix: head })
       if (!conn.destroyed) conn.resume()
     }
     conn.on('data', onData)

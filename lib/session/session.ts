@@ -54,11 +54,11 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
   }
 
   static async start (opts: SessionOptions = {}): Promise<Session> {
-    const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections })
+    const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports })
     let dht: Dht | undefined
     try {
       // Loaded only when used: the DHT module and its dependencies are not small.
-      if (opts.dht !== false) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort })
+      if (opts.dht !== false) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort, socket: opts.dhtPort === undefined ? network.dhtSocket ?? undefined : undefined })
     } catch (err) {
       await network.release()
       throw err

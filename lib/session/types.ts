@@ -8,6 +8,7 @@ import type { Limits } from '../core/throttle.js'
 import type { PeerInput } from '../peer-address.js'
 import type { Encryption } from '../wire/mse.js'
 import type { Metainfo } from '../metainfo.js'
+import type { TransportName } from '../net/connector.js'
 
 export type TorrentState = 'checking' | 'metadata' | 'downloading' | 'seeding' | 'paused' | 'stalled' | 'error'
 
@@ -31,6 +32,8 @@ export interface SessionOptions extends Limits {
   maxBufferBytes?: number
   // Peer connections for all torrents together.
   maxConnections?: number
+  // How peers are reached (default both): TCP, and uTP on a UDP socket shared with the DHT.
+  transports?: TransportName[]
   encryption?: Encryption
   pex?: boolean
   webSeeds?: boolean

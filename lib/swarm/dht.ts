@@ -2,6 +2,7 @@
 // Lookups repeat while wanted (the DHT is eventually consistent); announces tell the
 // DHT we serve a torrent on our listen port.
 import DHT from 'bittorrent-dht'
+import type { EventEmitter } from 'node:events'
 import type { PeerAddress } from '../core/types.js'
 
 export interface DhtOptions {
@@ -9,6 +10,8 @@ export interface DhtOptions {
   bootstrap?: string[]
   port?: number
   host?: string
+  // A socket shared with uTP (lib/net/udp.ts) instead of one of the DHT's own.
+  socket?: EventEmitter
 }
 
 const RELOOKUP_MS = 5 * 60_000
@@ -17,7 +20,7 @@ export class Dht {
   private constructor (private readonly dht: DHT) {}
 
   static async start (opts: DhtOptions = {}): Promise<Dht> {
-    const dht = new DHT({ bootstrap: opts.bootstrap })
+    const dht = new DHT({ bootstrap: opts.bootstrap, socket: opts.socket })
     await new Promise<void>((resolve, reject) => {
       dht.once('error', reject)
       dht.listen(opts.port ?? 0, opts.host, () => {

@@ -11,6 +11,7 @@ import type { Encryption } from '../wire/mse.js'
 import type { Throttle } from '../core/throttle.js'
 import type { Block, PeerAddress } from '../core/types.js'
 import type { PeerNetwork } from '../net/network.js'
+import type { TransportName } from '../net/connector.js'
 import type { Incoming } from '../net/router.js'
 import { addrKey } from '../net/address.js'
 
@@ -52,6 +53,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private readonly score = new Map<string, number>()
   // Dialed peers not yet handshaken.
   private readonly connecting = new Set<Peer>()
+  // Dials whose transport is not connected yet.
+  private dialing = 0
   private destroyed = false
   private readonly timer: NodeJS.Timeout
   private unregister: () => void
@@ -140,7 +143,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     const now = Date.now()
     const connector = this.opts.network.connector
     for (const [address, k] of this.known) {
-      if (this.peers.size + this.connecting.size >= this.maxConnections || connector.full) return
+      if (this.peers.size + this.connecting.size + this.dialing >= this.maxConnections || connector.full) return
       if (k.connected || connector.nextTry(address) > now || this.banned.has(address)) continue
       this.dial(address, k)
     }
@@ -149,20 +152,19 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private dial (address: string, k: Known): void {
     k.connected = true
     const connector = this.opts.network.connector
-    const { socket, conn, encryption } = connector.dial(k.host, k.port, address, this.opts.infoHash, this.encryption)
-    const peer = this.attach(conn, address, true, connector.reads)
-    this.connecting.add(peer)
-    let reached = false
-    // We dial: handshake once connected.
-    socket.once('connect', () => {
-      reached = true
-      peer.sendHandshake()
-    })
-    peer.once('close', () => {
+    const settle = (reached: boolean, handshaken: boolean, encryption: Encryption, transport?: TransportName): void => {
       k.connected = false
-      connector.settle(address, { reached, handshaken: peer.handshaken, encryption })
+      connector.settle(address, { reached, handshaken, encryption, transport })
       setImmediate(() => this.dialMore())
-    })
+    }
+    this.dialing++
+    connector.dial(k.host, k.port, address, this.opts.infoHash, this.encryption).finally(() => { this.dialing-- }).then((d) => {
+      if (this.destroyed) return void d.conn.destroy()
+      const peer = this.attach(d.conn, address, true, d.reads)
+      this.connecting.add(peer)
+      peer.once('close', () => settle(true, peer.handshaken, d.encryption, d.transport))
+      peer.sendHandshake()
+    }, () => settle(false, false, this.encryption))
   }
 
   // An incoming connection the router found to be for this torrent.

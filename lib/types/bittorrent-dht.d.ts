@@ -1,7 +1,8 @@
 // bittorrent-dht ships no types; only the calls Pears makes are declared.
 declare module 'bittorrent-dht' {
   import { EventEmitter } from 'node:events'
-  interface DHTOptions { bootstrap?: string[] | false, host?: string | false, nodeId?: Buffer }
+  // `socket`: a dgram-like socket to use instead of one of its own (k-rpc-socket's option).
+  interface DHTOptions { bootstrap?: string[] | false, host?: string | false, nodeId?: Buffer, socket?: EventEmitter }
   export default class DHT extends EventEmitter {
     constructor (opts?: DHTOptions)
     listen (port?: number, address?: string, cb?: () => void): void

@@ -5,7 +5,6 @@
 // socket's own backpressure is the peer's: pause/resume and write/'drain' pass through.
 // With `off` no stage is made at all: the peer reads the socket itself.
 import { EventEmitter } from 'node:events'
-import type { Socket } from 'node:net'
 import type { Conn } from './peer.js'
 import { MseHandshake, type Encryption, type MseResult } from './mse.js'
 import { WireError } from './messages.js'
@@ -22,8 +21,11 @@ export interface SecureOptions {
   infoHashes: Buffer[]
 }
 
+// What MSE/PE runs over: a net.Socket, or a uTP connection (net/utp), dialing or not.
+export type Transport = Conn & { readonly connecting?: boolean, once (event: 'connect', fn: () => void): unknown }
+
 // The connection a Peer speaks over: the socket itself, or the MSE/PE stage over it.
-export function secure (socket: Socket, opts: SecureOptions): Conn {
+export function secure (socket: Transport, opts: SecureOptions): Conn {
   if (opts.encryption === 'off') return socket
   return new CryptoSocket(socket, opts.encryption, opts.dialed, opts.infoHashes)
 }
@@ -39,7 +41,7 @@ export class CryptoSocket extends EventEmitter implements Conn {
   private queued: Buffer[] = []
   private readonly timer: NodeJS.Timeout
 
-  constructor (private readonly socket: Socket, policy: 'prefer' | 'require', dialed: boolean, infoHashes: Buffer[]) {
+  constructor (private readonly socket: Transport, policy: 'prefer' | 'require', dialed: boolean, infoHashes: Buffer[]) {
     super()
     this.handshake = new MseHandshake({
       initiator: dialed,

@@ -17,6 +17,8 @@ export interface LtSeeder {
   // Pieces the seeder found good after its check.
   have: number
   stop (): Promise<void>
+  // SIGKILL: gone without closing anything (a peer that vanished).
+  kill (): Promise<void>
 }
 
 function run (args: string[]): Promise<void> {
@@ -49,6 +51,11 @@ export interface SeederOptions {
   connect?: string[]
   // MSE/PE forced in and out with RC4 only, or disabled (plaintext only).
   encryption?: LtEncryption
+  // No TCP: uTP in and out only, on the listen port (UDP).
+  utpOnly?: boolean
+  // Local service discovery on; only inside a network namespace (`netns`, helpers/netns.ts).
+  lsd?: boolean
+  netns?: string
 }
 
 export type LtEncryption = 'forced' | 'disabled'
@@ -66,7 +73,11 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   for (const b of opts.dhtBootstrap ?? []) args.push('--dht-bootstrap', b)
   for (const c of opts.connect ?? []) args.push('--connect', c)
   if (opts.encryption) args.push('--encryption', opts.encryption)
-  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  if (opts.utpOnly) args.push('--utp-only')
+  if (opts.lsd) args.push('--lsd')
+  const child = opts.netns
+    ? spawn('ip', ['netns', 'exec', opts.netns, PYTHON, SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   let err = ''
   child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
@@ -87,14 +98,20 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
       running.delete(child)
       child.kill('SIGTERM')
       await closed
+    },
+    kill: async () => {
+      running.delete(child)
+      child.kill('SIGKILL')
+      await closed
     }
   }
 }
 
-export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number, encryption?: LtEncryption }): Promise<void> {
+export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number, encryption?: LtEncryption, utpOnly?: boolean }): Promise<void> {
   const rate = opts.downloadRate ? ['--download-rate', String(opts.downloadRate)] : []
   const enc = opts.encryption ? ['--encryption', opts.encryption] : []
-  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...enc, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
+  const utp = opts.utpOnly ? ['--utp-only'] : []
+  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...enc, ...utp, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
 }
 
 // Pseudo-random bytes from a seed (AES-CTR): the same files on every run.

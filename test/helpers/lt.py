@@ -4,7 +4,10 @@
 #   seed   --torrent F --data DIR [--pieces SPEC] [--port-file F] [--upload-rate B] [--dht-bootstrap H:P] [--connect H:P]... [--fast] [--sessions N] [--no-pex]
 #   leech  --torrent F --out DIR --peer H:P... [--timeout S] [--download-rate B] [--fast] [--no-pex]
 # seed and leech take [--encryption forced|disabled]: MSE/PE required in and out with RC4
-# only, or never (plaintext only); libtorrent's default (enabled, both) otherwise.
+# only, or never (plaintext only); libtorrent's default (enabled, both) otherwise; and
+# [--utp-only]: no TCP at all, uTP in and out (a peer whose TCP port is blocked); and
+# [--lsd]: local service discovery on (run it only in a network namespace with only lo).
+# `leech` may then have no --peer.
 # `seed` prints "PORT <n> HAVE <pieces>" (and writes <n> to --port-file) once checking is done;
 # it runs until SIGTERM or stdin closes. `--sessions N` runs N seeding sessions in this one
 # process (one line each; the first checks the data, the others trust its result), for swarms
@@ -65,6 +68,17 @@ def fast_settings():
         'unchoke_slots_limit': -1,
     })
     return s
+
+
+def utp_only_settings(on):
+    if not on:
+        return {}
+    return {'enable_outgoing_tcp': False, 'enable_incoming_tcp': False,
+            'enable_outgoing_utp': True, 'enable_incoming_utp': True}
+
+
+def lsd_settings(on):
+    return {'enable_lsd': True} if on else {}
 
 
 def enc_settings(mode):
@@ -161,6 +175,8 @@ def cmd_seed(a):
             'dht_ignore_dark_internet': False,
         })
     extra.update(enc_settings(a.encryption))
+    extra.update(utp_only_settings(a.utp_only))
+    extra.update(lsd_settings(a.lsd))
     ti = lt.torrent_info(a.torrent)
     keep = pieces_spec(a.pieces, ti.num_pieces())
     if a.pieces:
@@ -207,7 +223,7 @@ def cmd_seed(a):
 
 
 def cmd_leech(a):
-    ses = session({**(fast_settings() if a.fast else {}), **enc_settings(a.encryption)})
+    ses = session({**(fast_settings() if a.fast else {}), **enc_settings(a.encryption), **utp_only_settings(a.utp_only), **lsd_settings(a.lsd)})
     if a.torrent.startswith('magnet:'):
         # Metadata (and, for v2, piece layers) must then come from the peers.
         params = lt.parse_magnet_uri(a.torrent)
@@ -220,7 +236,7 @@ def cmd_leech(a):
     h = ses.add_torrent(params)
     if a.download_rate:
         h.set_download_limit(a.download_rate)
-    for p in a.peer:
+    for p in a.peer or []:
         h.connect_peer(parse_hp(p))
     end = time.time() + a.timeout
     while time.time() < end:
@@ -230,7 +246,7 @@ def cmd_leech(a):
             return
         # Reconnect: the peer may have been choked or dropped.
         if st.num_peers == 0:
-            for p in a.peer:
+            for p in a.peer or []:
                 h.connect_peer(parse_hp(p))
         for al in ses.pop_alerts():
             if al.category() & lt.alert.category_t.error_notification:
@@ -264,13 +280,15 @@ def main():
     le = sub.add_parser('leech')
     le.add_argument('--torrent', required=True)
     le.add_argument('--out', required=True)
-    le.add_argument('--peer', action='append', required=True)
+    le.add_argument('--peer', action='append')
     le.add_argument('--timeout', type=float, default=60)
     le.add_argument('--fast', action='store_true')
     le.add_argument('--no-pex', action='store_true')
     le.add_argument('--download-rate', type=int, default=0)
     for p in (s, le):
         p.add_argument('--encryption', choices=['forced', 'disabled'])
+        p.add_argument('--utp-only', action='store_true')
+        p.add_argument('--lsd', action='store_true')
     a = ap.parse_args()
     {'create': cmd_create, 'seed': cmd_seed, 'leech': cmd_leech}[a.cmd](a)
 

@@ -8,17 +8,17 @@ import { freePort } from './opentracker.js'
 import { runUntilFinished } from './finish.js'
 
 // `encryption`: Transmission's setting (0 prefers plaintext, 1 prefers encryption — its
-// default —, 2 requires it).
-export async function transmissionLeech (opts: { torrent: string, out: string, timeoutS?: number, encryption?: 0 | 1 | 2 }): Promise<void> {
+// default —, 2 requires it). `utp`: take uTP (libutp) on its peer port too; `port`: that port.
+export async function transmissionLeech (opts: { torrent: string, out: string, timeoutS?: number, encryption?: 0 | 1 | 2, utp?: boolean, port?: number }): Promise<void> {
   const conf = `${opts.out}.tr-config`
   await mkdir(conf, { recursive: true })
   await mkdir(opts.out, { recursive: true })
-  const port = await freePort()
+  const port = opts.port ?? await freePort()
   await writeFile(path.join(conf, 'settings.json'), JSON.stringify({
     'dht-enabled': false,
     'lpd-enabled': false,
     'pex-enabled': false,
-    'utp-enabled': false,
+    'utp-enabled': opts.utp ?? false,
     encryption: opts.encryption ?? 1,
     'peer-port': port,
     'peer-port-random-on-start': false,
