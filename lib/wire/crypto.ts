@@ -85,8 +85,10 @@ export class CryptoSocket extends EventEmitter implements Conn {
     return this.socket.write(out)
   }
 
-  get writableLength (): number {
-    return this.socket.writableLength + this.queued.reduce((n, b) => n + b.length, 0)
+  // Undefined when the transport cannot tell (see Conn).
+  get writableLength (): number | undefined {
+    const n = this.socket.writableLength
+    return n === undefined ? undefined : n + this.queued.reduce((k, b) => k + b.length, 0)
   }
 
   cork (): void { this.socket.cork() }
