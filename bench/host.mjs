@@ -7,8 +7,11 @@
 //   slow-page state, when the VM's freed memory comes back cold from the host, is visible
 //   here; the first few hundred MiB often land in warm free memory: 256 MiB wrote at
 //   2.1 GB/s where 1 GiB wrote at 0.76).
-import { execFileSync } from 'node:child_process'
+// - Direct writes (dd oflag=direct, 256 MiB in 1 MiB writes): the disk itself, or the blkio cap
+//   a run is under. Cores and load averages: other work on the machine shares the CPUs.
+import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 const SHA1_PROBE = `
@@ -36,14 +39,27 @@ function pageWriteMBps (dir, bytes = 1024 * 1024 * 1024) {
   return bytes / s / 1e6
 }
 
+function directWriteMBps (dir) {
+  const file = path.join(dir, 'host-probe-direct.bin')
+  const t = process.hrtime.bigint()
+  const r = spawnSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=1M', 'count=256', 'oflag=direct'], { encoding: 'utf8' })
+  const s = Number(process.hrtime.bigint() - t) / 1e9
+  fs.rmSync(file, { force: true })
+  return r.status === 0 ? 256 * 1024 * 1024 / s / 1e6 : null
+}
+
 export function probeHost (dir) {
+  const direct = directWriteMBps(dir)
   return {
+    cores: os.cpus().length,
+    load: os.loadavg().map((x) => +x.toFixed(2)),
     sha1MBps: Math.round(sha1MBps({})),
     sha1NoShaExtMBps: Math.round(sha1MBps({ OPENSSL_ia32cap: ':~0x20000000' })),
-    pageWriteMBps: Math.round(pageWriteMBps(dir))
+    pageWriteMBps: Math.round(pageWriteMBps(dir)),
+    directWriteMBps: direct === null ? null : Math.round(direct)
   }
 }
 
 export function describeHost (h) {
-  return `SHA-1 ${h.sha1MBps} MB/s (${h.sha1NoShaExtMBps} without the SHA extensions), fresh page-cache writes ${h.pageWriteMBps} MB/s`
+  return `${h.cores} cores, load ${h.load?.join(' ') ?? '-'}; SHA-1 ${h.sha1MBps} MB/s (${h.sha1NoShaExtMBps} without the SHA extensions), fresh page-cache writes ${h.pageWriteMBps} MB/s, direct writes ${h.directWriteMBps ?? '-'} MB/s`
 }

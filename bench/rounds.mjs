@@ -7,6 +7,13 @@ import { sha1File } from './content.mjs'
 import { sleep } from './procs.mjs'
 import { fmt } from './table.mjs'
 
+// "busy 62%, idle on disk 30% budget(disk) 2% ...": the main thread's time, as shares.
+export function describeLoop (l) {
+  const all = l.activeMs + l.idleMs
+  const pc = (ms) => `${Math.round((ms / all) * 100)}%`
+  return `busy ${pc(l.activeMs)}, idle: ${Object.entries(l.idleWaitingOnMs).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${pc(v)}`).join(' ')}`
+}
+
 // ctx: { name, sha1, size, ... } for the clients; opts: { runs, timeout, settle };
 // watch: counters whose growth each run records ({ name: () => number }: the seeders' and
 // relays' CPU seconds, the bad peers' requests); alive(): throws if a helper died.
@@ -40,9 +47,9 @@ export async function rounds ({ clients, active, ctx, workDir, opts, watch = {},
       if (!why && got !== ctx.sha1) why = `sha1 mismatch (${got})`
       const ok = !why
       const mbps = ctx.size / 1e6 / r.wall
-      results[c].push({ round, ok, reason: why || undefined, wallS: r.wall, mbps, cpuS: r.cpu, rssKiB: r.rssKiB, exit: r.code ?? r.signal, watched })
+      results[c].push({ round, ok, reason: why || undefined, wallS: r.wall, mbps, cpuS: r.cpu, rssKiB: r.rssKiB, exit: r.code ?? r.signal, watched, loop: r.loop ?? undefined })
       const tail = ok ? '' : `  FAILED: ${why}${r.stderr.trim() ? ` | ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`
-      const helpers = Object.entries(watched).map(([k, v]) => `  ${k} ${v ?? '-'}`).join('')
+      const helpers = Object.entries(watched).map(([k, v]) => `  ${k} ${v ?? '-'}`).join('') + (r.loop ? `  loop ${describeLoop(r.loop)}` : '')
       console.log(`  ${label}round ${round}  ${c.padEnd(16)} ${r.wall.toFixed(2).padStart(7)} s  ${mbps.toFixed(1).padStart(7)} MB/s  cpu ${fmt(r.cpu, 2).padStart(6)} s  rss ${fmt(r.rssKiB === null ? null : r.rssKiB / 1024).padStart(6)} MiB${helpers}${tail}`)
       await fsp.rm(dir, { recursive: true, force: true })
       alive()

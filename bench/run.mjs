@@ -24,6 +24,8 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..')
 const PIECE = 256 * 1024
 const ALL_CLIENTS = ['pears-file', 'pears-stdout', 'libtorrent', 'aria2c', 'transmission-cli']
+// Not run unless named in --only.
+const MORE_CLIENTS = ['pears-buffered', 'pears-baseline']
 
 // ---- options ----
 function parseArgs (argv) {
@@ -48,7 +50,7 @@ function parseArgs (argv) {
   if (!(o.settle >= 0)) usage('--settle must be a number of seconds')
   // Per-run limit: generous, a run slower than ~2 MB/s is broken anyway.
   if (!o.timeout) o.timeout = Math.max(120, Math.ceil(o.size / 2))
-  if (o.only) for (const c of o.only) if (!ALL_CLIENTS.includes(c)) usage(`unknown client ${c} (${ALL_CLIENTS.join(', ')})`)
+  if (o.only) for (const c of o.only) if (!ALL_CLIENTS.includes(c) && !MORE_CLIENTS.includes(c)) usage(`unknown client ${c} (${[...ALL_CLIENTS, ...MORE_CLIENTS].join(', ')})`)
   return o
 }
 

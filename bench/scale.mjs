@@ -26,7 +26,7 @@ if (process.argv.includes('--seeders')) {
   const first = await Torrent.open(meta, { dir, host: '127.0.0.1', announce: false, port: null, pex: false })
   const { have } = first
   await first.destroy()
-  const { Layout } = await import(path.join(root, 'dist/storage/layout.js'))
+  const { Layout } = await import(path.join(root, 'dist/core/layout.js'))
   const { FileStore } = await import(path.join(root, 'dist/storage/files.js'))
   const { resumePath, saveResume } = await import(path.join(root, 'dist/storage/resume.js'))
   const store = new FileStore(dir, new Layout(meta.pieceLength, meta.length, meta.files), meta.files)

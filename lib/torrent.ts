@@ -5,7 +5,7 @@ import { Assembler } from './pieces/assembler.js'
 import { PiecePool } from './pieces/pool.js'
 import { verifierFor } from './pieces/verify.js'
 import type { Bitfield } from './core/bitfield.js'
-import { Layout } from './core/layout.js'
+import { BLOCK_SIZE, Layout } from './core/layout.js'
 import { FileStore, selectedFiles, selectedPieces, storageError } from './storage/files.js'
 import { PieceWriter } from './storage/writer.js'
 import { MemoryCache } from './stream/cache.js'
@@ -13,6 +13,7 @@ import { OrderedStream, type PieceSource } from './stream/ordered.js'
 import { Readers } from './stream/readers.js'
 import type { PieceSink } from './core/sink.js'
 import { piecesAtOpen, recordPath, resumeAtClose, saveResume } from './storage/resume.js'
+import { partsPath } from './storage/part-file.js'
 import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
@@ -50,6 +51,8 @@ export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 
 export type { Progress, ReadRange, TorrentOptions } from './torrent-options.js'
 export { TorrentFile } from './torrent-file.js'
+
+export interface PipelineState { paused: boolean, budget: number, budgetFull: boolean, diskBytes: number, outstanding: number }
 
 interface TorrentEvents {
   ready: []
@@ -110,7 +113,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
         this.cache?.trim(this.picker.room, windows)
       }
     })
-    this.picker = new Picker(layout, have, budget.floor, memory)
+    this.picker = new Picker(layout, have, budget.floor, memory, () => share.cap)
     const selected = selectedPieces(meta.files, layout, opts)
     if (selected) this.picker.select(selected)
     // As many free pieces as the budget may hold: a piece dropped past the pool is garbage
@@ -121,6 +124,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
     this.cache?.on('evicted', (index) => { this.readers.pieceEvicted(index); this.picker.evict(index) })
     this.assembler.pipe(this.sink)
+    this.assembler.on('verified', (index) => this.picker.verified(index))
     // A sink failure (disk full) reaches the assembler through the pipe too.
     this.assembler.on('error', (err) => this.fail(storageError(err)))
     this.sink.on('stored', (index) => { this.readers.pieceStored(index); this.emit('piece', index) })
@@ -198,8 +202,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       const meta = completed.meta
       const opts = { ...options, peers: given, network, swarm }
       const layout = new Layout(meta.pieceLength, meta.length, meta.files)
-      const store = new FileStore(opts.dir ?? '.', layout, meta.files, { directIo: opts.directIo })
+      const dir = opts.dir ?? '.'
+      const store = new FileStore(dir, layout, meta.files, { directIo: opts.directIo, selected: selectedFiles(meta.files, opts), parts: partsPath(dir, meta.infoHash) })
       const checked = await piecesAtOpen({ infoHash: meta.infoHash, store, layout }, verifierFor(meta, layout), opts)
+      if (checked.by !== 'none') await store.settle(checked.have)
       const t = new Torrent(meta, checked.have, store, layout, opts)
       t.checkedBy = checked.by
       await t.start()
@@ -250,6 +256,21 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       known: this.swarm.knownCount,
       rate,
       streams: this.readers.streams()
+    }
+  }
+
+  // What the download waits on now, sampled by the bench (lib/cli/loop-stats.ts): peers'
+  // reads paused behind the disk, the budget full, and how much of it is verified pieces
+  // waiting for the disk rather than pieces still arriving; requests out.
+  get pipeline (): PipelineState {
+    let outstanding = 0
+    for (const s of this.sources) outstanding += s.outstanding
+    return {
+      paused: this.intake.paused,
+      budget: this.picker.budget,
+      budgetFull: !this.picker.done && this.picker.room < BLOCK_SIZE,
+      diskBytes: this.picker.waitingForDisk,
+      outstanding
     }
   }
 
@@ -340,7 +361,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   }
 
   private async start (): Promise<void> {
-    if (this.opts.storage !== 'memory') await this.store.create(selectedFiles(this.meta.files, this.opts))
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
         tiers: this.meta.announce,

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { allocPiece, isAligned } from '../lib/pieces/aligned.js'
-import { DirectPolicy, extents } from '../lib/storage/direct.js'
+import { DirectPolicy, extents, PROBE, RECHECK, TURN } from '../lib/storage/direct.js'
 import { FileStore } from '../lib/storage/files.js'
 import { Layout } from '../lib/core/layout.js'
 
@@ -32,15 +32,49 @@ t.test('extents: aligned pieces go direct, an unaligned tail or buffer is writte
   t.same(shape(extents([a.subarray(100)], 4096)), [[false, 4096, [PIECE - 100]]], 'a view off a page: buffered')
 })
 
-t.test('direct writes stop when the disk is slow at them', async (t) => {
+const MiB = 1024 * 1024
+
+// Feeds `bytes` of writes of the kind the policy asks for, at the given rates (MB per ms).
+function feed (p: DirectPolicy, bytes: number, rates: { direct: number, buffered: number }, chunk = MiB): boolean[] {
+  const kinds: boolean[] = []
+  let now = 0
+  for (let done = 0; done < bytes; done += chunk) {
+    kinds.push(p.direct)
+    if (p.direct) {
+      p.directStarted(now)
+      now += chunk / (rates.direct * MiB)
+      p.directEnded(chunk, now)
+    } else {
+      p.buffered(chunk, chunk / (rates.buffered * MiB))
+    }
+  }
+  return kinds
+}
+
+t.test('direct or buffered: both measured in turns, the faster kept, the other tried again later', async (t) => {
   const fast = new DirectPolicy(true)
-  fast.record(32 * 1024 * 1024, 100)
-  t.ok(fast.enabled, '320 MiB/s: stays direct')
-  const slow = new DirectPolicy(true)
-  slow.record(16 * 1024 * 1024, 500)
-  t.ok(slow.enabled, 'not judged before 32 MiB')
-  slow.record(16 * 1024 * 1024, 500)
-  t.notOk(slow.enabled, '32 MiB/s: back to the page cache')
+  const probe = feed(fast, 2 * PROBE, { direct: 0.6, buffered: 1.5 })
+  t.equal(probe.filter((d) => d).length, PROBE / MiB, 'the first 64 MiB: half direct')
+  t.same(probe.slice(0, 2 * TURN / MiB).map((d) => d ? 'd' : 'b').join(''), 'd'.repeat(TURN / MiB) + 'b'.repeat(TURN / MiB), 'in turns of 8 MiB')
+  t.notOk(fast.direct, 'a fast page cache: buffered')
+  const later = feed(fast, RECHECK + TURN, { direct: 0.6, buffered: 1.5 })
+  t.equal(later.filter((d) => d).length, TURN / MiB, 'after 256 MiB, one turn of direct again')
+  t.notOk(fast.direct)
+  // The page cache gets slow (fresh pages faulting in, or writeback throttling): direct wins the next check.
+  feed(fast, RECHECK + TURN, { direct: 0.6, buffered: 0.3 })
+  t.ok(fast.direct, 'switched to direct')
+
+  const slowPages = new DirectPolicy(true)
+  feed(slowPages, 2 * PROBE, { direct: 0.4, buffered: 0.25 })
+  t.ok(slowPages.direct, 'slow page cache: direct')
+  const disk = new DirectPolicy(true)
+  feed(disk, 2 * PROBE, { direct: 0.02, buffered: 0.5 })
+  t.notOk(disk.direct, 'a hard disk seeking at 20 MB/s direct: buffered')
+  const off = new DirectPolicy(false)
+  t.notOk(feed(off, PROBE, { direct: 1, buffered: 0.1 }).some((d) => d), '--no-direct-io: never direct')
+  const refused = new DirectPolicy(true)
+  refused.off()
+  t.notOk(refused.direct, 'a filesystem that refuses O_DIRECT: buffered')
 })
 
 // What the page cache holds of `file`, in bytes (util-linux's fincore).

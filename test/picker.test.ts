@@ -83,6 +83,32 @@ t.test('budget caps pieces in flight until one completes', async (t) => {
   t.equal(pick(picker, a, 100).length, 4)
 })
 
+t.test('verified pieces waiting for the disk leave the network budget, up to the memory cap', async (t) => {
+  const layout = new Layout(PIECE, PIECE * 8, [{ length: PIECE * 8, offset: 0, pad: false }])
+  // Network budget: 1 piece; memory cap: 3 pieces.
+  const picker = new Picker(layout, new Bitfield(8), PIECE, false, () => 3 * PIECE)
+  const a = peer(8, [0, 1, 2, 3, 4, 5, 6, 7])
+  picker.addPeer(a.bitfield)
+  const first = pick(picker, a, 100)
+  t.equal(first.length, 4)
+  for (const r of first) picker.received(r.index, r.begin)
+  t.same(pick(picker, a, 100), [], 'received but not verified: still the network\'s')
+  picker.verified(first[0].index)
+  const second = pick(picker, a, 100)
+  t.equal(second.length, 4, 'verified, waiting for the disk: the network gets its piece again')
+  for (const r of second) picker.received(r.index, r.begin)
+  picker.verified(second[0].index)
+  const third = pick(picker, a, 100)
+  t.equal(third.length, 4, 'a third piece: the cap is 3')
+  for (const r of third) picker.received(r.index, r.begin)
+  picker.verified(third[0].index)
+  t.same(pick(picker, a, 100), [], 'three pieces waiting for the disk: the memory cap holds')
+  t.equal(picker.waitingForDisk, 3 * PIECE)
+  picker.complete(first[0].index)
+  t.equal(pick(picker, a, 100).length, 4, 'one written: room again')
+  t.equal(picker.waitingForDisk, 2 * PIECE)
+})
+
 t.test('released and reset blocks are offered again', async (t) => {
   const { picker } = setup(1)
   const a = peer(1, [0])

@@ -1,10 +1,14 @@
-// Uploads read 128 KiB chunks and serve blocks from them (storage/read-cache.ts).
+// Uploads read whole pieces (1 MiB chunks of bigger ones) and serve blocks from them,
+// reading ahead what the queue asks for next (storage/read-cache.ts).
 import t from 'tap'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Layout, BLOCK_SIZE } from '../lib/core/layout.js'
 import { FileStore } from '../lib/storage/files.js'
-import { ReadCache, CHUNK_BYTES, CACHED_CHUNKS } from '../lib/storage/read-cache.js'
+import { ReadCache, MAX_CHUNK, CACHE_BYTES } from '../lib/storage/read-cache.js'
+
+const CHUNK_BYTES = MAX_CHUNK
+const CACHED_CHUNKS = CACHE_BYTES / MAX_CHUNK
 
 // Two files around a padding file; pieces of 3 chunks minus 16 KiB (a short last chunk
 // in each); a short last piece.
@@ -89,4 +93,29 @@ t.test('a few chunks are kept, the most recently used; a missing file reads as n
   const got = await again.read(lastPiece, 0, BLOCK_SIZE)
   t.ok(got?.equals(content().subarray(layout.pieceOffset(lastPiece), layout.pieceOffset(lastPiece) + BLOCK_SIZE)), 'read again once it is there')
   await fresh.close()
+})
+
+t.test('a piece up to 1 MiB is one read; prefetch starts it before the first request', async (t) => {
+  const dir = t.testdir()
+  const piece = 256 * 1024
+  const want = Buffer.alloc(4 * piece)
+  for (let i = 0; i < want.length; i++) want[i] = (i * 7) % 253
+  await writeFile(path.join(dir, 'x'), want)
+  const one = [{ path: ['x'], length: want.length, offset: 0, pad: false }]
+  const layout = new Layout(piece, want.length, one)
+  const store = new FileStore(dir, layout, one)
+  const reads: number[] = []
+  const read = store.read.bind(store)
+  store.read = async (offset, length) => { reads.push(length); return await read(offset, length) }
+  const cache = new ReadCache(store, layout)
+  t.equal(cache.chunkBytes, piece)
+  cache.prefetch(2, 5 * BLOCK_SIZE)
+  t.same(reads, [piece], 'the whole piece is being read')
+  for (let b = 0; b < layout.blockCount(2); b++) {
+    const got = await cache.read(2, b * BLOCK_SIZE, BLOCK_SIZE)
+    t.ok(got?.equals(want.subarray(2 * piece + b * BLOCK_SIZE, 2 * piece + (b + 1) * BLOCK_SIZE)), `block ${b}`)
+  }
+  cache.prefetch(2, 0)
+  t.same(reads, [piece], 'served from that one read')
+  await store.close()
 })

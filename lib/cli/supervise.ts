@@ -5,6 +5,7 @@
 import type { Torrent } from '../torrent.js'
 import { EXIT, UserError, userErrorOf } from './exit.js'
 import { describe } from './errno.js'
+import { watchLoop } from './loop-stats.js'
 import { formatBytes, report, type ProgressMode, type ReportOptions } from './progress.js'
 
 export interface SuperviseOptions extends ReportOptions {
@@ -26,6 +27,8 @@ export interface Ending {
 export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void | Ending>): Promise<void> {
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr, opts)
+  const stats = process.env.PEARS_LOOP_STATS
+  const endStats = stats ? watchLoop(t, stats) : () => {}
   t.on('warning', (err) => r.warn(err.message, err.code))
   for (const w of t.meta.warnings) r.warn(w, 'metainfo')
   let stop = (): void => {}
@@ -52,6 +55,7 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
     process.removeListener('SIGINT', stop)
     process.removeListener('SIGTERM', stop)
     failure.catch(() => {})
+    endStats()
     await t.destroy()
   }
 }

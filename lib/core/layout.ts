@@ -12,11 +12,15 @@ export interface Span {
   rangeOffset: number
 }
 
+const NONE: readonly number[] = []
+
 export class Layout {
   readonly pieceCount: number
+  private readonly padded: boolean
 
   constructor (readonly pieceLength: number, readonly length: number, readonly files: readonly FileSpanSource[]) {
     this.pieceCount = Math.ceil(length / pieceLength)
+    this.padded = files.some((f) => f.pad)
   }
 
   pieceOffset (index: number): number {
@@ -42,9 +46,11 @@ export class Layout {
   }
 
   // Blocks of the piece lying wholly in padding files (BEP 47): zeros, never requested.
-  padBlocks (index: number): number[] {
+  // Asked at every piece start: a scan of every file per call showed in the profile of a
+  // torrent of 5,000 files (issue 28).
+  padBlocks (index: number): readonly number[] {
+    if (!this.padded || !this.spans(this.pieceOffset(index), this.pieceSize(index)).some((s) => this.files[s.file].pad)) return NONE
     const out: number[] = []
-    if (!this.files.some((f) => f.pad)) return out
     for (let b = 0; b < this.blockCount(index); b++) {
       const spans = this.spans(this.pieceOffset(index) + b * BLOCK_SIZE, this.blockSize(index, b))
       if (spans.length > 0 && spans.every((s) => this.files[s.file].pad)) out.push(b)

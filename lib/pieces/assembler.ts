@@ -13,6 +13,8 @@ import { type Block, pieceBytes } from '../core/types.js'
 
 export interface AssemblerEvents extends ReadableEvents {
   invalid: [index: number, from: Set<string>]
+  // The piece matched its hash: its bytes now wait for the sink.
+  verified: [index: number]
   // Verified pieces waiting downstream fell below the high-water mark.
   drain: []
 }
@@ -103,6 +105,7 @@ export class Assembler extends Readable<AssemblerEvents> {
   private finish (index: number, p: Partial): void {
     this.partial.delete(index)
     if (p.check.matches()) {
+      this.emit('verified', index)
       this.full = !this.push({ index, data: p.data })
       return
     }

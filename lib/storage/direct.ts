@@ -33,24 +33,91 @@ export function extents (views: readonly Buffer[], position: number): Extent[] {
   return out
 }
 
-// Direct writes stay on while the disk keeps up with them. A hard disk seeking between
-// rarest-first pieces writes them direct at 20-30 MB/s, where the page cache would sort them
-// into long runs: after SAMPLE_BYTES at less than MIN_RATE, writes go through the cache.
-const SAMPLE_BYTES = 32 * 1024 * 1024
-const MIN_RATE = 64 * 1024 * 1024
+// Direct or buffered, decided by measuring both on this disk and keep checking: which is
+// faster depends on the host (a VM whose fresh page-cache pages fault in slowly: direct, 2-4x
+// less kernel time; a fast page cache: buffered; a hard disk seeking between rarest-first
+// pieces: buffered, as the page cache sorts them into runs), and can change as the page cache
+// fills or a disk gets busy. The first PROBE bytes of each kind are written in turns of TURN
+// bytes; then the faster one goes on, and after every RECHECK bytes the other gets one TURN
+// again. A rate is bytes over the time spent: direct writes over the time any was in flight
+// (they overlap on the thread pool), buffered ones over the time their calls took.
+export const TURN = 8 * 1024 * 1024
+export const PROBE = 32 * 1024 * 1024
+export const RECHECK = 256 * 1024 * 1024
+
+interface Meter { bytes: number, ms: number }
 
 export class DirectPolicy {
-  private bytes = 0
-  private ms = 0
+  // Use direct writes for aligned extents now.
+  direct: boolean
+  // probe: turns of each kind; run: the faster one; check: the other's turn again.
+  private phase: 'probe' | 'run' | 'check' = 'probe'
+  // Bytes of the current kind written in this phase (or turn).
+  private turn = 0
+  private meters: Record<'direct' | 'buffered', Meter> = { direct: { bytes: 0, ms: 0 }, buffered: { bytes: 0, ms: 0 } }
+  private inFlight = 0
+  private mark = 0
 
-  constructor (public enabled: boolean) {}
+  constructor (public available: boolean) {
+    this.direct = available
+  }
 
-  record (bytes: number, ms: number): void {
-    this.bytes += bytes
-    this.ms += ms
-    if (this.bytes < SAMPLE_BYTES) return
-    if (this.bytes / (this.ms / 1000) < MIN_RATE) this.enabled = false
-    this.bytes = 0
-    this.ms = 0
+  // O_DIRECT refused by the filesystem: buffered from now on.
+  off (): void {
+    this.available = false
+    this.direct = false
+  }
+
+  directStarted (now = performance.now()): void {
+    if (this.inFlight++ === 0) this.mark = now
+  }
+
+  directEnded (bytes: number, now = performance.now()): void {
+    this.meters.direct.ms += now - this.mark
+    this.mark = now
+    this.inFlight--
+    this.record(true, bytes, 0)
+  }
+
+  buffered (bytes: number, ms: number): void {
+    this.record(false, bytes, ms)
+  }
+
+  // Bytes per ms of each kind, over its latest measured stretch.
+  rate (direct: boolean): number {
+    const m = this.meters[direct ? 'direct' : 'buffered']
+    return m.bytes / Math.max(m.ms, 0.001)
+  }
+
+  private record (direct: boolean, bytes: number, ms: number): void {
+    if (!this.available) return
+    const m = this.meters[direct ? 'direct' : 'buffered']
+    m.bytes += bytes
+    m.ms += ms
+    if (direct !== this.direct) return
+    this.turn += bytes
+    if (this.phase === 'run') {
+      if (this.turn < RECHECK) return
+      this.phase = 'check'
+      this.direct = !direct
+      this.turn = 0
+      this.meters[direct ? 'buffered' : 'direct'] = { bytes: 0, ms: 0 }
+      return
+    }
+    if (this.turn < TURN) return
+    this.turn = 0
+    if (this.phase === 'check' || (this.meters.direct.bytes >= PROBE && this.meters.buffered.bytes >= PROBE)) {
+      this.choose()
+      return
+    }
+    // Probing: the other kind's turn, unless it has had its share.
+    if (this.meters[direct ? 'buffered' : 'direct'].bytes < PROBE) this.direct = !direct
+  }
+
+  private choose (): void {
+    this.direct = this.rate(true) >= this.rate(false)
+    this.phase = 'run'
+    this.turn = 0
+    this.meters[this.direct ? 'direct' : 'buffered'] = { bytes: 0, ms: 0 }
   }
 }

@@ -29,6 +29,11 @@ export class Intake {
   wasted = 0
   private readonly drainWaiters: (() => void)[] = []
 
+  // Sources wait for the assembler (their reads are paused behind the disk).
+  get paused (): boolean {
+    return this.drainWaiters.length > 0
+  }
+
   constructor (private readonly opts: IntakeOptions) {
     opts.assembler.on('drain', () => this.drainWaiters.splice(0).forEach((f) => f()))
     opts.assembler.on('invalid', (index, from) => this.invalid(index, from))

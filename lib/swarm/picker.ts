@@ -39,6 +39,8 @@ interface Active<P> {
   receivedCount: number
   // No block below this one is free.
   firstFree: number
+  // Verified: every block is here, the piece waits for the disk.
+  waiting: boolean
 }
 
 // Pieces whose blocks one pick() weighs for stealing: the nearest deadlines, or the oldest
@@ -70,6 +72,10 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   // Started pieces with a block nobody has been asked for (most of the time few).
   private readonly open = new Set<Active<P>>()
   private activeBytes = 0
+  // Bytes of verified pieces waiting for the disk: they count against the memory cap, not
+  // against the network's budget, so a slow disk does not empty the network pipeline
+  // before the cap is reached.
+  private waitingBytes = 0
   // Missing pieces that are wanted and not started.
   private unstarted: number
   private readonly wanted: Bitfield
@@ -89,7 +95,8 @@ export class Picker<P extends PickerPeer = PickerPeer> {
   private changes = 0
 
   // urgentOnly (a stream-only torrent): only pieces of the readers' windows are fetched.
-  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false) {
+  // cap: the memory cap, for started pieces of both kinds together.
+  constructor (private readonly layout: Layout, readonly have: Bitfield, private maxActiveBytes: number, private readonly urgentOnly = false, private readonly cap: () => number = () => Infinity) {
     this.availability = new Uint32Array(layout.pieceCount)
     this.wanted = new Bitfield(layout.pieceCount)
     this.wanted.setAll()
@@ -134,9 +141,23 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     return this.maxActiveBytes
   }
 
-  // Bytes the budget has left beside the started pieces (below 0 when readers overran it).
+  // Bytes the budget has left beside the started pieces still arriving, within what the
+  // memory cap leaves beside all started pieces (below 0 when readers overran it).
   get room (): number {
-    return this.maxActiveBytes - this.activeBytes
+    return Math.min(this.maxActiveBytes - (this.activeBytes - this.waitingBytes), this.cap() - this.activeBytes)
+  }
+
+  get waitingForDisk (): number {
+    return this.waitingBytes
+  }
+
+  // The piece is verified (see waitingBytes).
+  verified (index: number): void {
+    const a = this.active.get(index)
+    if (!a || a.waiting) return
+    a.waiting = true
+    this.waitingBytes += a.size
+    this.changes++
   }
 
   isWanted (i: number): boolean {
@@ -175,7 +196,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     const steal = opts.steal
     // The usual case while downstream is busy: every started piece is fully requested,
     // no piece, urgent or not, fits in the budget, and nothing is worth stealing.
-    if (!steal && this.open.size === 0 && this.unstarted > 0 && this.activeBytes >= this.maxActiveBytes + this.layout.pieceLength) return out
+    if (!steal && this.open.size === 0 && this.unstarted > 0 && this.room <= -this.layout.pieceLength) return out
     const ctx: Context<P> = { now: Date.now(), queued: opts.queued ?? 0, steal }
     let scanned = 0
     for (const i of this.urgent) {
@@ -189,7 +210,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       if (out.length >= n) return out
       if (a.owner === peer && has.get(a.index)) this.fill(a, peer, out, n, ctx)
     }
-    while (out.length < n && this.activeBytes < this.maxActiveBytes) {
+    while (out.length < n && this.room > 0) {
       const i = this.nextPiece(has)
       if (i < 0 || !this.hasRoom(i, false)) break
       this.fill(this.start(i, peer), peer, out, n, ctx)
@@ -201,7 +222,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     if (steal) {
       // While the budget is full, the oldest pieces hold it: their blocks are as urgent as
       // a reader's (a stream's head waits for them, or no new piece can start).
-      const full = this.activeBytes + this.layout.pieceLength > this.maxActiveBytes
+      const full = this.room < this.layout.pieceLength
       scanned = 0
       for (const a of this.active.values()) {
         if (out.length >= n) return out
@@ -255,7 +276,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       if (keep.has(a.index)) continue
       this.active.delete(a.index)
       this.open.delete(a)
-      this.activeBytes -= a.size
+      this.freeBytes(a)
       if (this.isCandidate(a.index)) this.unstarted++
       dropped.push(a.index)
     }
@@ -304,11 +325,17 @@ export class Picker<P extends PickerPeer = PickerPeer> {
     if (a) {
       this.active.delete(index)
       this.open.delete(a)
-      this.activeBytes -= a.size
+      this.freeBytes(a)
     } else if (this.isCandidate(index)) {
       this.unstarted--
     }
     this.have.set(index)
+  }
+
+  // A started piece's bytes leave the budget.
+  private freeBytes (a: Active<P>): void {
+    this.activeBytes -= a.size
+    if (a.waiting) this.waitingBytes -= a.size
   }
 
   private isCandidate (i: number): boolean {
@@ -317,8 +344,7 @@ export class Picker<P extends PickerPeer = PickerPeer> {
 
   // Urgent pieces may exceed the budget by one piece so a reader is never starved.
   private hasRoom (i: number, urgent: boolean): boolean {
-    const limit = urgent ? this.maxActiveBytes + this.layout.pieceLength : this.maxActiveBytes
-    return this.active.size === 0 || this.activeBytes + this.layout.pieceSize(i) <= limit
+    return this.active.size === 0 || this.layout.pieceSize(i) <= this.room + (urgent ? this.layout.pieceLength : 0)
   }
 
   private start (i: number, owner: P): Active<P> {
@@ -332,7 +358,8 @@ export class Picker<P extends PickerPeer = PickerPeer> {
       second: asked(blocks),
       received: new Uint8Array(blocks),
       receivedCount: 0,
-      firstFree: 0
+      firstFree: 0,
+      waiting: false
     }
     this.markPadding(a)
     this.active.set(i, a)

@@ -12,6 +12,12 @@ import type { Throttle } from '../core/throttle.js'
 import type { BlockRef } from '../core/types.js'
 
 export const MAX_QUEUE = 500
+// Bytes a peer's socket may hold before serving it waits for 'drain': every block sent in
+// a turn of the event loop leaves in one writev (peer.send corks), so with the socket's own
+// 16 KiB mark a turn carried one block, and the pipeline waited on the event loop.
+export const SEND_AHEAD = 1024 * 1024
+// Chunks read ahead of the one being sent, so the disk works while the socket does.
+const READ_AHEAD = 2
 
 export interface UploaderOptions {
   layout: Layout
@@ -75,17 +81,40 @@ export class Uploader {
 
   private async serve (peer: Peer, q: BlockRef[]): Promise<void> {
     this.busy.add(peer)
+    const size = this.reads.chunkBytes
+    let chunk = -1
     try {
       for (let r = q.shift(); r && !peer.destroyed; r = q.shift()) {
         await this.opts.throttle?.spend(r.length)
+        const at = this.opts.layout.pieceOffset(r.index) + r.begin - (r.begin % size)
+        if (at !== chunk) {
+          chunk = at
+          this.readAhead(q)
+        }
         const data = await this.reads.read(r.index, r.begin, r.length)
         if (!data || peer.amChoking || peer.destroyed) continue
-        if (!peer.sendPiece(r.index, r.begin, data)) await drained(peer)
+        const below = peer.sendPiece(r.index, r.begin, data)
+        const queued = peer.socket.writableLength
+        if (queued === undefined ? !below : queued > SEND_AHEAD) await drained(peer)
       }
     } catch (err) {
       peer.destroy(err as Error)
     } finally {
       this.busy.delete(peer)
+    }
+  }
+
+  // Starts reading the next READ_AHEAD chunks the queue asks for.
+  private readAhead (q: BlockRef[]): void {
+    const size = this.reads.chunkBytes
+    let last = -1
+    let n = 0
+    for (const r of q) {
+      const at = this.opts.layout.pieceOffset(r.index) + r.begin - (r.begin % size)
+      if (at === last) continue
+      last = at
+      this.reads.prefetch(r.index, r.begin)
+      if (++n === READ_AHEAD) return
     }
   }
 }

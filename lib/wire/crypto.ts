@@ -85,6 +85,12 @@ export class CryptoSocket extends EventEmitter implements Conn {
     return this.socket.write(out)
   }
 
+  // Undefined when the transport cannot tell (see Conn).
+  get writableLength (): number | undefined {
+    const n = this.socket.writableLength
+    return n === undefined ? undefined : n + this.queued.reduce((k, b) => k + b.length, 0)
+  }
+
   cork (): void { this.socket.cork() }
   uncork (): void { this.socket.uncork() }
 

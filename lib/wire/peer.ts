@@ -52,6 +52,8 @@ export interface Conn {
   off (event: 'data', fn: (chunk: Buffer) => void): this
   off (event: 'close' | 'drain', fn: () => void): this
   write (buf: Buffer): boolean
+  // Bytes written and not yet handed to the kernel (where the transport can tell).
+  readonly writableLength?: number
   cork (): void
   uncork (): void
   pause (): this
