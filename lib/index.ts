@@ -20,6 +20,7 @@ export { PearsError, type ErrorCode } from './core/errors.js'
 export type { OrderedStream } from './stream/ordered.js'
 export { Session } from './session/session.js'
 export type { SessionTorrent } from './session/handle.js'
+export { startDaemon, type Daemon, type DaemonOptions } from './daemon/daemon.js'
 export type { SessionOptions, AddOptions, TorrentStatus, TorrentState, FileStatus, TrackerStatus, SessionStats, Problem, SessionApi, TorrentHandle } from './session/types.js'
 
 export type OpenOptions = TorrentOptions & { magnet?: ResolveOptions }

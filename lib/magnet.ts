@@ -68,6 +68,11 @@ export function parseMagnet (uri: string): Magnet {
   }
 }
 
+// A link with only a v2 hash (btmh): its `infoHash` is that hash truncated, not a v1 hash.
+export function isV2Only (m: Magnet): boolean {
+  return m.infoHashV2 !== undefined && m.infoHash.equals(m.infoHashV2.subarray(0, 20))
+}
+
 const MAX_SELECT = 100_000
 
 // `so=0,2,4-6` → [0, 2, 4, 5, 6]; the total work is capped so a hostile link cannot

@@ -4,7 +4,7 @@
 // change reported in `warnings`. The info-hash is the SHA-1 of the exact raw `info` bytes.
 import { createHash } from 'node:crypto'
 import { decodeAs, decodeStrict, dictEntries, encode, isDict, bytes, text, int, type Dict } from './bencode.js'
-import { isPlain, sanitizeElement, sanitizePath, resolveDuplicates } from './names.js'
+import { isPlain, sanitizeElement, sanitizePath, resolveDuplicates, MAX_DUPLICATE_NAMES } from './names.js'
 import { rootOf, nextPow2, LEAF_SIZE } from './pieces/merkle.js'
 import { PearsError } from './core/errors.js'
 
@@ -71,7 +71,9 @@ export function parseTorrent (buf: Uint8Array): Metainfo {
   const info = parseInfo(Buffer.from(buf.subarray(span[0], span[1])))
   if (decoded.end !== buf.length) info.warnings.push(`ignored ${buf.length - decoded.end} bytes after the end of the torrent`)
   const layersSpan = decoded.spans.get('piece layers')
-  const pieceLayers = info.version === 2 ? parseLayers(buf, layersSpan?.[0], info) : undefined
+  // A hybrid's layers are checked as libtorrent checks them; its pieces verify by SHA-1.
+  const layers = info.version === 1 ? undefined : parseLayers(buf, layersSpan?.[0], info)
+  const pieceLayers = info.version === 2 ? layers : undefined
   return { ...info, pieceLayers, announce: parseAnnounce(top), comment: text(top.comment), webSeeds: parseUrlList(top['url-list']) }
 }
 
@@ -107,7 +109,7 @@ export function parseInfo (raw: Buffer): Info {
   const v1 = hasV1 ? parseFiles(info, name, rawName) : null
   const shown = (v1 ?? v2 as V2Files).named
   // Hybrid: both lists are renamed alike, so they still match.
-  if (v1 && v2) resolveDuplicates(v2.named.map((n) => n.entry))
+  if (v1 && v2) renameDuplicates(v2.named)
   const warnings = cleanNames(shown)
   const files = v1?.files ?? (v2 as V2Files).files
   const last = files[files.length - 1]
@@ -142,7 +144,7 @@ export function parseInfo (raw: Buffer): Info {
 // Renames duplicate paths, then names every change: each file saved under another
 // path than the torrent gives, each symlink not created.
 function cleanNames (named: Named[]): string[] {
-  const renamed = new Set(resolveDuplicates(named.map((n) => n.entry)))
+  const renamed = renameDuplicates(named)
   const out: string[] = []
   named.forEach(({ entry, raw }, i) => {
     if (entry.symlink !== undefined) out.push(`"${entry.path.join('/')}" is a symlink (to "${entry.symlink}") in the torrent: not created`)
@@ -153,6 +155,12 @@ function cleanNames (named: Named[]): string[] {
     if (saved !== shown) out.push(`file ${JSON.stringify(shown)} is saved as ${JSON.stringify(saved)}`)
   })
   return out
+}
+
+function renameDuplicates (named: Named[]): Set<number> {
+  const renamed = resolveDuplicates(named.map((n) => n.entry))
+  if (!renamed) throw new MetainfoError(`too many duplicate file names (more than ${MAX_DUPLICATE_NAMES} renaming attempts)`)
+  return new Set(renamed)
 }
 
 interface V2Files { files: FileEntry[], roots: (Buffer | null)[], named: Named[] }
@@ -243,30 +251,33 @@ function alignRoots (files: FileEntry[], v2: V2Files): (Buffer | null)[] {
   return files.map((f) => (f.pad ? null : roots[k++]))
 }
 
-// `piece layers`: libtorrent refuses malformed entries and layers of the wrong size,
-// and loads torrents whose layers are missing (they come from peers). A layer that
-// does not hash up to its file's pieces root is dropped, to be fetched like a missing one.
+// `piece layers`: as libtorrent after 2.0.8, every entry must be the layer of a file of
+// the torrent longer than a piece (by its pieces root), of that file's size, hashing up
+// to that root; anything else refuses the torrent. Layers may be missing (they come
+// from peers).
 function parseLayers (buf: Uint8Array, start: number | undefined, info: Info): Map<string, Buffer> {
   const layers = new Map<string, Buffer>()
   if (start === undefined || buf[start] !== 0x64) return layers
+  const files = new Map<string, FileEntry>()
+  info.files.forEach((f, i) => {
+    const r = info.roots?.[i]
+    if (r && f.length > info.pieceLength) files.set(r.toString('hex'), f)
+  })
+  const base = Math.log2(info.pieceLength / LEAF_SIZE)
   for (const e of dictEntries(buf, start)) {
     const b = bytes(decodeStrict(buf.subarray(e.start, e.end), { lenient: true }).value)
     if (e.key.length !== 32 || !b || b.length % 32 !== 0) throw new MetainfoError('invalid piece layers entry')
-    layers.set(e.key.toString('hex'), Buffer.from(b))
-  }
-  const base = Math.log2(info.pieceLength / LEAF_SIZE)
-  info.files.forEach((f, i) => {
-    const r = info.roots?.[i]
-    const layer = r && f.length > info.pieceLength ? layers.get(r.toString('hex')) : undefined
-    if (!r || !layer) return
+    const root = e.key.toString('hex')
+    const f = files.get(root)
+    if (!f) throw new MetainfoError(`a piece layer (root ${root}) belongs to no file of the torrent longer than a piece`)
+    const where = f.path.join('/')
     const n = Math.ceil(f.length / info.pieceLength)
-    if (layer.length !== n * 32) throw new MetainfoError(`piece layer of the wrong size for ${f.path.join('/')}`)
+    if (b.length !== n * 32) throw new MetainfoError(`piece layer of the wrong size for ${where}`)
+    const layer = Buffer.from(b)
     const hashes = Array.from({ length: n }, (_, k) => layer.subarray(k * 32, k * 32 + 32))
-    if (!rootOf(hashes, nextPow2(n), base).equals(r)) {
-      layers.delete(r.toString('hex'))
-      info.warnings.push(`the piece layer of ${f.path.join('/')} does not match its pieces root: ignored`)
-    }
-  })
+    if (!rootOf(hashes, nextPow2(n), base).equals(e.key)) throw new MetainfoError(`the piece layer of ${where} does not hash to its pieces root`)
+    layers.set(root, layer)
+  }
   return layers
 }
 

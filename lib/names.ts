@@ -91,10 +91,14 @@ export interface NamedEntry {
   pad: boolean
 }
 
+// libtorrent (after 2.0.8) refuses a torrent whose renaming tries more than this many
+// names that are taken (summed over all its files): quadratic work, and never a real torrent.
+export const MAX_DUPLICATE_NAMES = 500
+
 // Renames entries whose path (ignoring ASCII case) is taken by an earlier entry or by
 // a directory: `x.txt` → `x.1.txt`, `x.2.txt`, ... Pad files of one size may share a path.
-// Returns the indexes of the renamed entries.
-export function resolveDuplicates (entries: NamedEntry[]): number[] {
+// Returns the indexes of the renamed entries, or null past MAX_DUPLICATE_NAMES tries.
+export function resolveDuplicates (entries: NamedEntry[]): number[] | null {
   // ASCII case only, as libtorrent compares.
   const lower = (s: string): string => /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s
   const key = (p: string[]): string => lower(p.join('/'))
@@ -107,25 +111,29 @@ export function resolveDuplicates (entries: NamedEntry[]): number[] {
     }
   }
   const renamed: number[] = []
-  entries.forEach((e, index) => {
+  let collisions = 0
+  for (const [index, e] of entries.entries()) {
     const k = key(e.path)
     if (!taken.has(k)) {
       taken.set(k, e)
-      return
+      continue
     }
     const other = taken.get(k)
-    if (other && other.pad && e.pad && other.length === e.length) return
+    if (other && other.pad && e.pad && other.length === e.length) continue
     const last = e.path[e.path.length - 1]
     const dot = last.lastIndexOf('.')
     const [base, ext] = dot === -1 ? [last, ''] : [last.slice(0, dot), last.slice(dot)]
     for (let n = 1; ; n++) {
       const path = [...e.path.slice(0, -1), `${base}.${n}${ext}`]
-      if (taken.has(key(path))) continue
+      if (taken.has(key(path))) {
+        if (++collisions > MAX_DUPLICATE_NAMES) return null
+        continue
+      }
       e.path = path
       taken.set(key(path), e)
       renamed.push(index)
-      return
+      break
     }
-  })
+  }
   return renamed
 }

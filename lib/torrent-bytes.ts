@@ -25,8 +25,9 @@ export async function readAll (source: AsyncIterable<Uint8Array>): Promise<Buffe
 }
 
 async function download (url: string): Promise<Buffer> {
+  // fetch's own error says only "fetch failed": its cause (with its code) says why.
   const res = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((err: Error) => {
-    throw new Error((err.cause as Error | undefined)?.message ?? err.message)
+    throw err.cause ?? err
   })
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`)
   return readAll(res.body)

@@ -72,7 +72,11 @@ export interface TorrentOptions extends Limits {
 }
 
 export interface Progress {
+  // Pieces verified and stored; a memory torrent counts each piece verified this
+  // session once, whether or not the cache still holds it.
   verified: number
+  // A memory torrent: the pieces its cache holds now (absent for files).
+  cached?: number
   // Pieces already good on disk when the torrent was opened (resume).
   verifiedAtStart: number
   pieces: number

@@ -120,7 +120,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     // until a collection, on top of the budget (GC time and peak RSS in a WAN stream).
     this.pool = new PiecePool(meta.pieceLength, () => Math.ceil(share.cap / meta.pieceLength))
     this.assembler = new Assembler(layout, verifierFor(meta, layout), this.pool)
-    this.cache = memory ? new MemoryCache(this.pool) : null
+    this.cache = memory ? new MemoryCache(this.pool, layout.pieceCount) : null
     this.sink = this.cache ?? new PieceWriter(store, meta.pieceLength, this.pool)
     this.cache?.on('evicted', (index) => { this.readers.pieceEvicted(index); this.picker.evict(index) })
     this.assembler.pipe(this.sink)
@@ -230,6 +230,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     return this.picker.done || (this.cache !== null && this.readers.size === 0)
   }
 
+  // Pieces verified: on disk, or for a memory torrent, this session (evicted or not).
+  get verified (): Bitfield {
+    return this.cache?.verified ?? this.have
+  }
+
   get progress (): Progress {
     let rate = this.webSeeds.rate
     let seeds = 0
@@ -238,7 +243,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       if (p.bitfield.complete) seeds++
     }
     return {
-      verified: this.have.count,
+      verified: this.verified.count,
+      cached: this.cache ? this.have.count : undefined,
       verifiedAtStart: this.verifiedAtStart,
       pieces: this.layout.pieceCount,
       downloaded: this.intake.downloaded,

@@ -89,7 +89,7 @@ t.test('-o naming a file is a usage error; an output that cannot be created is a
   })
   const ro = await runPears([torrent, '-o', path.join(mnt, 'missing', 'out'), '--peer', '127.0.0.1:1', '--peer-timeout', '1'])
   t.equal(ro.code, 5, ro.stderr)
-  t.match(ro.stderr, /^pears: output not writable: cannot create .*missing\/out in .*\(EROFS\)\n$/)
+  t.match(ro.stderr, /^pears: output not writable: cannot create .*missing\/out in .*\(read-only file system\)\n$/)
   t.same(await readdir(mnt), [])
 })
 

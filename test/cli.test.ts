@@ -32,7 +32,7 @@ t.test('missing torrent file, usage errors, no peers', async (t) => {
   const dir = t.testdir({ 'x.bin': 'hello pears' })
   const missing = await runPears([path.join(dir, 'nope.torrent')])
   t.equal(missing.code, 3)
-  t.match(missing.stderr, /cannot read .*nope\.torrent: ENOENT/)
+  t.match(missing.stderr, /cannot read .*nope\.torrent: no such file or directory/)
   t.equal((await runPears(['--bogus'])).code, 2)
   t.equal((await runPears([])).code, 2)
   await writeFile(path.join(dir, 'x.torrent'), await createTorrent(path.join(dir, 'x.bin')))

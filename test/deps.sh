@@ -13,10 +13,12 @@ missing=""
 [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
 [ -x /usr/bin/openssl ] || missing="$missing openssl"
 [ -x /usr/bin/transmission-cli ] || missing="$missing transmission-cli"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v ip >/dev/null || missing="$missing iproute2"
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing="$missing python3-libtorrent"
 [ -x /usr/bin/tmux ] || missing="$missing tmux"
 [ -x /usr/bin/microsocks ] || missing="$missing microsocks"
+[ -x /usr/bin/pv ] || missing="$missing pv"
 command -v fincore >/dev/null || missing="$missing util-linux-extra"
 [ -z "$missing" ] && exit 0
 echo "test/deps.sh: installing Debian packages for the real-peer tests:$missing" >&2

@@ -1,14 +1,17 @@
 // Issue 17: installing from a fresh clone works (npm links a folder and runs prepare in
 // it with no devDependencies: see scripts/build.mjs). Clones this repository's HEAD
-// commit, installs it as a library into a new project and globally into a temporary
-// prefix, and runs both. Needs the npm registry (or its cache), as `npm ci` does.
+// commit, installs it as a library into a new `npm init -y` project (CommonJS by default)
+// and globally into a temporary prefix, and runs both: the README's library example, as
+// written, downloads its first MiB from a libtorrent seeder. Needs the npm registry (or its cache), as `npm ci` does.
 // `npm install git+file://…` (npm installs devDependencies for git packages) was checked
 // by hand: it takes a minute and a half here, too long for the suite.
 import t, { type Test } from 'tap'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { MiB, makeTorrent } from './helpers/swarm.js'
+import { startLtSeeder } from './helpers/libtorrent.js'
 import { promisify } from 'node:util'
 
 // As a user's shell would run them: without the npm variables and node_modules/.bin
@@ -28,13 +31,36 @@ async function asLibrary (t: Test, dir: string): Promise<void> {
   await run('git', ['clone', '-q', REPO, clone])
   const project = path.join(dir, 'project')
   await mkdir(project)
-  await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', type: 'module' }))
+  await run('npm', ['init', '-y'], { cwd: project })
   await run('npm', ['install', ...QUIET, clone], { cwd: project, timeout: 240_000 })
-  await writeFile(path.join(project, 'use.js'), "import { parseMagnet, createTorrent } from 'pears-torrent'\nconsole.log(typeof parseMagnet, typeof createTorrent)\n")
-  const used = await run('node', ['use.js'], { cwd: project })
+  await writeFile(path.join(project, 'use.mjs'), "import { parseMagnet, createTorrent } from 'pears-torrent'\nconsole.log(typeof parseMagnet, typeof createTorrent)\n")
+  const used = await run('node', ['use.mjs'], { cwd: project })
   t.equal(used.stdout, 'function function\n', 'npm install /path/to/clone: the library imports by its package name')
+  await readmeExample(t, dir, project)
   const local = await run('npx', ['--no-install', 'pears', '--version'], { cwd: project })
   t.match(local.stdout, /^pears \d+\.\d+\.\d+\n$/, 'and its pears command runs')
+}
+
+// The README's example under the name it gives, with only its torrent and peer replaced.
+async function readmeExample (t: Test, dir: string, project: string): Promise<void> {
+  const readme = await readFile(path.join(REPO, 'README.md'), 'utf8')
+  const code = /## Library[^]*?```js\n([^]*?)```/.exec(readme)?.[1] ?? ''
+  const name = /^\/\/ (\S+\.mjs)\n/.exec(code)?.[1]
+  t.ok(name, 'the example says to save it as a .mjs file')
+  const made = await makeTorrent(dir, 'movie.bin', [{ path: 'movie.bin', size: 2 * MiB }])
+  const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: dir })
+  t.teardown(() => seeder.stop())
+  const swaps: [string, string][] = [["'movie.torrent'", JSON.stringify(made.torrent)], ["'10.0.0.5:6881'", `'127.0.0.1:${seeder.port}'`]]
+  let script = code
+  for (const [from, to] of swaps) {
+    t.equal(script.split(from).length, 2, `the example names ${from} once`)
+    script = script.replace(from, to)
+  }
+  await writeFile(path.join(project, name ?? 'example.mjs'), script)
+  const ran = await run('node', [name ?? 'example.mjs'], { cwd: project, timeout: 60_000 })
+  t.match(ran.stdout, /^movie\.bin 2097152\n$/, 'it prints the first file')
+  const first = await readFile(path.join(project, 'first-mib.bin'))
+  t.ok(first.equals((await readFile(path.join(made.src, 'movie.bin'))).subarray(0, MiB)), 'and writes its first MiB')
 }
 
 async function globally (t: Test, dir: string): Promise<void> {

@@ -12,9 +12,12 @@ import { once } from 'node:events'
 import { StateStore } from '../lib/session/state.js'
 import { writeAtomic } from '../lib/storage/atomic.js'
 
+// 100 node processes started and killed: seconds each on a loaded machine.
+t.setTimeout(300_000)
+
 const WRITER = fileURLToPath(new URL('./helpers/state-writer.mjs', import.meta.url))
 
-t.test('kill -9 at random moments while saving, 100 times: the state always loads', { timeout: 300_000 }, async (t) => {
+t.test('kill -9 at random moments while saving, 100 times: the state always loads', async (t) => {
   const dir = t.testdir({})
   const hash = 'ab'.repeat(20)
   let seenTemp = 0

@@ -127,3 +127,16 @@ t.test('| head -c and a destroyed stream end cleanly with sockets closed', async
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.equal(sockets(), 0, 'every socket closed')
 })
+
+t.test('a memory torrent counts as verified every piece checked this session, evicted or not', async (t) => {
+  const s = await seeded(t, 'mem.bin', [{ path: 'mem.bin', size: 4 * MiB }])
+  // A 1 MiB cache for 64 pieces of 64 KiB: most are evicted by the end.
+  const torrent = await open(s.made.torrent, { storage: 'memory', maxBufferBytes: MiB, announce: false, port: null, peers: [{ host: '127.0.0.1', port: s.seeder.port }] })
+  t.teardown(() => torrent.destroy())
+  t.equal(torrent.progress.verified, 0)
+  const hash = createHash('sha1')
+  for await (const chunk of torrent.files[0].createReadStream()) hash.update(chunk as Buffer)
+  t.equal(hash.digest('hex'), createHash('sha1').update(s.source).digest('hex'))
+  t.ok(torrent.have.count < torrent.progress.pieces, `the cache holds ${torrent.have.count} of them`)
+  t.equal(torrent.progress.verified, torrent.progress.pieces, 'all 64 verified')
+})

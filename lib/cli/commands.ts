@@ -38,8 +38,16 @@ export const COMMANDS = {
     helpFor: { output: ['DIR', 'download to files under DIR while serving (default: memory only)'] },
     run: async (args, values) => (await import('./serve.js')).serve(args[0], values)
   },
+  daemon: {
+    usage: 'daemon [--rpc-port N] [--rpc-host ADDR] [--rpc-auth USER:PASS] [--allow-dir DIR]... [--state DIR] [-o DIR] [options]',
+    summary: 'run as a service: Transmission RPC, a web page with a player, a stream URL per file',
+    groups: ['daemon', 'files', 'swarm'],
+    args: [0, 0],
+    helpFor: { output: ['DIR', 'download root: torrents go under DIR (default: current directory)'], peer: ['HOST:PORT', 'every torrent also connects to this peer (repeatable)'] },
+    run: async (_args, values) => (await import('./daemon.js')).daemon(values)
+  },
   create: {
-    usage: 'create <path> [-o out.torrent] [--announce URL]... [--piece-length KiB] [--private] [--v2 | --hybrid] [--force]',
+    usage: 'create <path> [-o out.torrent] [--announce URL]... [--web-seed URL]... [--piece-length KiB] [--private] [--v2 | --hybrid] [--force]',
     summary: 'make a .torrent of a file or directory',
     groups: ['create'],
     args: [1, 1],
@@ -51,6 +59,7 @@ export const COMMANDS = {
     summary: 'show what a torrent or magnet link holds (name, hashes, trackers, files)',
     groups: ['info'],
     args: [1, 1],
+    helpFor: { json: ['', 'print it as one JSON object on stdout'] },
     run: async (args, values) => (await import('./info.js')).info(args[0], values)
   },
   demo: {
@@ -58,6 +67,7 @@ export const COMMANDS = {
     summary: 'download and stream a generated torrent from three local seeders',
     groups: ['demo'],
     args: [0, 0],
+    helpFor: { stdout: ['', 'also stream the content to stdout (pipe it: pears demo --stdout | pv > /dev/null)'] },
     run: async (_args, values) => (await import('./demo.js')).demo({ sizeMiB: values.size ?? 64, stdout: values.stdout === true })
   }
 } satisfies Record<string, Command>

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { createTorrent, CreateError } from '../create.js'
 import { parseTorrent } from '../metainfo.js'
 import { EXIT, UserError } from './exit.js'
+import { words } from './errno.js'
 import type { Values } from './options.js'
 
 export async function create (target: string, values: Values): Promise<void> {
@@ -23,7 +24,7 @@ export async function create (target: string, values: Values): Promise<void> {
     })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'EACCES') throw new UserError(`cannot read ${target}: ${code}`, EXIT.usage)
+    if (code === 'ENOENT' || code === 'EACCES') throw new UserError(`cannot read ${target}: ${words(code)}`, EXIT.usage)
     if (err instanceof CreateError) throw new UserError(err.message, EXIT.usage)
     throw err
   }

@@ -11,8 +11,8 @@ import { fetchMagnet, forgetMagnet } from './magnet.js'
 import type { Values } from './options.js'
 import { checkOutputDir, refuseTerminal } from './preflight.js'
 import { peerTimeoutMs, progressMode, seedOptions, torrentOptions, withNetwork, type Shared } from './session.js'
-import { supervise } from './supervise.js'
-import { selectedBytes, selection } from './selection.js'
+import { supervise, type Ending } from './supervise.js'
+import { selection, total } from './selection.js'
 import { formatBytes } from './progress.js'
 
 export async function download (source: string, values: Values): Promise<void> {
@@ -36,7 +36,8 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
   const sel = selection(meta, values.file, values.range)
   // A stream is one reader in order through a memory window: one range of the torrent.
   if (streaming && sel.ranges.length > 1) throw new UserError('a stream takes one --file; use -o DIR for several', EXIT.usage)
-  if (streaming && progress === 'line') process.stderr.write(`pears: streaming ${sel.label} (${formatBytes(selectedBytes(sel))}) to stdout\n`)
+  // On a terminal, over whatever the consumer (pv) drew before any byte came.
+  if (streaming && progress === 'line') process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}pears: streaming ${sel.label} (${formatBytes(total(sel.scope))}) to stdout\n`)
   const seeding = seedOptions(values)
   const options = torrentOptions(values)
   const range = values.range === undefined ? undefined : { start: sel.ranges[0][0], end: sel.ranges[0][1] }
@@ -54,8 +55,12 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
     files: range ? undefined : sel.files ?? (streaming ? undefined : files)
   })
   const where = toFiles || !streaming ? path.resolve(dir) : undefined
-  await supervise(t, { progress, dir: where, what: streaming ? 'streamed to stdout' : undefined, scope: sel.ranges, live: !streaming || values.progress === true }, async () => {
-    if (streaming) await toStdout(t, sel.ranges[0][0], sel.ranges[0][1] - 1)
+  await supervise(t, { progress, dir: where, what: streaming ? 'streamed to stdout' : undefined, scope: sel.scope, live: !streaming || values.progress === true }, async () => {
+    if (streaming) {
+      const { written, closed } = await toStdout(t, sel.ranges[0][0], sel.ranges[0][1] - 1)
+      // Not done: only the files (-o DIR) go on.
+      if (closed && !toFiles) return readerClosed(meta.name, written, total(sel.scope))
+    }
     if (toFiles || !streaming) await untilDone(t)
     if (seeding && !streaming) {
       if (progress === 'line') process.stderr.write(`${meta.name}: download complete, seeding${seeding.ratio !== undefined ? ` to ratio ${seeding.ratio}` : ''}${seeding.timeMs !== undefined ? ` for ${seeding.timeMs / 1000} s` : ''} (Ctrl-C stops)\n`)
@@ -63,4 +68,11 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
     }
   })
   if (where !== undefined && isMagnet(source)) await forgetMagnet(where, meta)
+}
+
+function readerClosed (name: string, written: number, size: number): Ending {
+  return {
+    summary: { ok: true, closed: true, streamed: written },
+    text: `${name}: stopped: the reader closed stdout after ${formatBytes(written)} of ${formatBytes(size)}`
+  }
 }

@@ -2,7 +2,7 @@
 // link) says, without contacting anyone. --json prints it as one object.
 import { decodeStrict, int, isDict, text } from '../bencode.js'
 import { parseTorrent, MetainfoError } from '../metainfo.js'
-import { formatMagnet, isMagnet, parseMagnet } from '../magnet.js'
+import { formatMagnet, isMagnet, isV2Only, parseMagnet } from '../magnet.js'
 import { EXIT, UserError } from './exit.js'
 import { fileRows, formatRows, type FileRow } from './list.js'
 import { readTorrentBytes } from './load.js'
@@ -38,9 +38,7 @@ export async function info (source: string, values: Values): Promise<void> {
 function magnetFacts (link: string): Facts {
   try {
     const m = parseMagnet(link)
-    // A v2-only link's 20-byte hash is its v2 hash truncated, not a v1 hash.
-    const v2Only = m.infoHashV2 !== undefined && m.infoHash.equals(m.infoHashV2.subarray(0, 20))
-    return { name: m.name ?? null, infoHash: v2Only ? null : m.infoHash.toString('hex'), infoHashV2: m.infoHashV2?.toString('hex') ?? null, magnet: link, trackers: m.trackers.map((t) => [t]), peers: m.peers.map((p) => `${p.host}:${p.port}`) }
+    return { name: m.name ?? null, infoHash: isV2Only(m) ? null : m.infoHash.toString('hex'), infoHashV2: m.infoHashV2?.toString('hex') ?? null, magnet: link, trackers: m.trackers.map((t) => [t]), peers: m.peers.map((p) => `${p.host}:${p.port}`) }
   } catch (err) {
     throw new UserError((err as Error).message, EXIT.badTorrent)
   }

@@ -2,12 +2,13 @@
 import { readAll, readTorrentFrom } from '../torrent-bytes.js'
 import { parseTorrent, MetainfoError, type Metainfo } from '../metainfo.js'
 import { EXIT, UserError } from './exit.js'
+import { describe } from './errno.js'
 
 export async function readTorrentBytes (file: string): Promise<Buffer> {
   try {
     return file === '-' ? await readAll(process.stdin) : await readTorrentFrom(file)
   } catch (err) {
-    throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.badTorrent)
+    throw new UserError(`cannot read ${file}: ${describe(err)}`, EXIT.badTorrent)
   }
 }
 

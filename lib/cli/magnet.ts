@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { writeAtomic } from '../storage/atomic.js'
 import path from 'node:path'
 import { parseTorrent, torrentBytes, MetainfoError, type Metainfo } from '../metainfo.js'
-import { parseMagnet } from '../magnet.js'
+import { isV2Only, parseMagnet } from '../magnet.js'
 import { resolveMagnet, MetadataTimeoutError } from '../metadata/resolve.js'
 
 import type { Swarm } from '../swarm/swarm.js'
@@ -48,7 +48,9 @@ export async function fetchMagnet (link: string, values: Values, progress: Progr
   }
   const known = dir === undefined ? null : await saved(dir, magnet.infoHash)
   if (known) return { meta: known, peers: magnet.peers, files: magnet.select }
-  if (progress === 'line') process.stderr.write(`pears: fetching metadata for ${magnet.infoHash.toString('hex')}${magnet.name ? ` (${magnet.name})` : ''}\n`)
+  // The hash the link names: a v2-only link's is 64 hex digits, as `pears info` shows it.
+  const hash = (isV2Only(magnet) ? magnet.infoHashV2 as Buffer : magnet.infoHash).toString('hex')
+  if (progress === 'line') process.stderr.write(`pears: fetching metadata for ${hash}${magnet.name ? ` (${magnet.name})` : ''}\n`)
   let resolved
   try {
     resolved = await resolveMagnet({ ...magnet, peers: [...magnet.peers, ...(values.peer ?? [])] }, network, {

@@ -24,6 +24,6 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
-function version (): string {
+export function version (): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }

@@ -9,8 +9,8 @@ import type { PeerAddress } from '../core/types.js'
 
 // download: only the default command; files: -o DIR; progress: how progress is shown;
 // swarm: connecting to peers (download, seed, ...); seeding: when seeding stops;
-// serve: the HTTP server of `pears serve`.
-export type Group = 'download' | 'files' | 'progress' | 'swarm' | 'seeding' | 'serve' | 'create' | 'demo' | 'info' | 'common'
+// serve: the HTTP server of `pears serve`; daemon: the service of `pears daemon`.
+export type Group = 'download' | 'files' | 'progress' | 'swarm' | 'seeding' | 'serve' | 'daemon' | 'create' | 'demo' | 'info' | 'common'
 
 interface Flag { readonly short?: string, readonly in: Group | readonly Group[], readonly help: string }
 interface Valued<T> extends Flag { readonly arg: string, readonly multiple?: boolean, parse (raw: string, flag: string): T }
@@ -27,7 +27,8 @@ export const OPTIONS = {
   json: { in: ['progress', 'info'], help: 'machine-readable output (NDJSON progress lines on stderr)' },
   peer: { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPort, help: 'also connect to this peer (repeatable)' },
   port: { arg: 'N', in: 'swarm', parse: port, help: 'listen port for incoming peers (default: random)' },
-  'peer-timeout': { arg: 'S', in: 'swarm', parse: positive, help: 'give up when no peer is reachable for S seconds (default 60)' },
+  // Not for `seed` (a seeder waits for peers; --seed-time ends it) nor the daemon (it never gives up on a torrent).
+  'peer-timeout': { arg: 'S', in: ['download', 'serve'], parse: positive, help: 'give up when no peer is reachable for S seconds (default 60)' },
   'max-buffer': { arg: 'MiB', in: 'swarm', parse: positive, help: 'memory cap for pieces in flight (default 32; starts at 8, grows with the swarm bandwidth-delay product)' },
   'max-metadata': { arg: 'MiB', in: 'download', parse: positive, help: 'refuse magnet metadata larger than this (default 8)' },
   'no-dht': { in: 'swarm', help: 'do not use the DHT' },
@@ -46,6 +47,12 @@ export const OPTIONS = {
   'seed-time': { arg: 'S', in: 'seeding', parse: positive, help: '... for S seconds' },
   'http-port': { arg: 'N', in: 'serve', parse: port, help: 'HTTP port (default 8888; 0 picks one); --port stays the peer port' },
   host: { arg: 'ADDR', in: 'serve', parse: text, help: 'address the HTTP server binds (default 127.0.0.1)' },
+  'rpc-port': { arg: 'N', in: 'daemon', parse: port, help: 'port of the RPC, the web page and the streams (default 9091; 0 picks one)' },
+  'rpc-host': { arg: 'ADDR', in: 'daemon', parse: text, help: 'address they bind (default 127.0.0.1; any other needs --rpc-auth)' },
+  'rpc-auth': { arg: 'USER:PASS', in: 'daemon', parse: userPass, help: 'require HTTP Basic auth with this user and password' },
+  'allow-dir': { arg: 'DIR', multiple: true, in: 'daemon', parse: text, help: 'RPC clients may also download under DIR (repeatable; default: only under -o)' },
+  'allow-host': { arg: 'NAME', multiple: true, in: 'daemon', parse: text, help: 'also answer requests for this host name (repeatable; IP addresses and localhost always)' },
+  state: { arg: 'DIR', in: 'daemon', parse: text, help: 'keep the torrents\' state in DIR (default: $XDG_STATE_HOME/pears)' },
   announce: { arg: 'URL', multiple: true, in: 'create', parse: trackerUrl, help: 'tracker URL (repeatable: one tier each)' },
   'web-seed': { arg: 'URL', multiple: true, in: 'create', parse: webSeedUrl, help: 'web seed URL (BEP 19; repeatable)' },
   'piece-length': { arg: 'KiB', in: 'create', parse: pieceKiB, help: 'piece length, a power of two of at least 16 (default: about 1500 pieces)' },
@@ -104,6 +111,11 @@ function port (raw: string, flag: string): number {
 
 function pieceKiB (raw: string, flag: string): number {
   return number(raw, flag, 'a power of two of at least 16 (KiB)', (n) => n >= 16 && Number.isInteger(Math.log2(n)))
+}
+
+function userPass (raw: string, flag: string): string {
+  if (!/^[^:]+:.+$/.test(raw)) throw new OptionError(`${flag} needs USER:PASS, got "${raw}"`)
+  return raw
 }
 
 function hostPort (raw: string, flag: string): PeerAddress {

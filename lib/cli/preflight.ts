@@ -5,6 +5,7 @@ import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { EXIT, UserError } from './exit.js'
+import { describe } from './errno.js'
 
 export async function checkOutputDir (dir: string): Promise<void> {
   const abs = path.resolve(dir)
@@ -13,16 +14,16 @@ export async function checkOutputDir (dir: string): Promise<void> {
     if (!st.isDirectory()) throw new UserError(`-o ${dir} is a file, not a directory`, EXIT.usage)
     return writable(abs, dir)
   }
-  if (st.code !== 'ENOENT') throw new UserError(`storage error: cannot use ${dir}: ${st.code}`, EXIT.storage)
+  if (st.code !== 'ENOENT') throw new UserError(`storage error: cannot use ${dir}: ${describe(st)}`, EXIT.storage)
   // It will be created: its nearest existing ancestor must be a writable directory.
   let parent = path.dirname(abs)
   for (;;) {
     const p = await stat(parent).catch((err: NodeJS.ErrnoException) => err)
     if (!(p instanceof Error)) {
-      if (!p.isDirectory()) throw new UserError(`storage error: cannot create ${dir}: ${parent} is not a directory (ENOTDIR)`, EXIT.storage)
+      if (!p.isDirectory()) throw new UserError(`storage error: cannot create ${dir}: ${parent} is not a directory`, EXIT.storage)
       return writable(parent, dir)
     }
-    if (p.code !== 'ENOENT' || parent === path.dirname(parent)) throw new UserError(`storage error: cannot create ${dir}: ${p.code}`, EXIT.storage)
+    if (p.code !== 'ENOENT' || parent === path.dirname(parent)) throw new UserError(`storage error: cannot create ${dir}: ${describe(p)}`, EXIT.storage)
     parent = path.dirname(parent)
   }
 }
@@ -31,8 +32,7 @@ async function writable (abs: string, dir: string): Promise<void> {
   try {
     await access(abs, constants.W_OK)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new UserError(`output not writable: ${abs === path.resolve(dir) ? dir : `cannot create ${dir} in ${abs}`} (${code})`, EXIT.storage)
+    throw new UserError(`output not writable: ${abs === path.resolve(dir) ? dir : `cannot create ${dir} in ${abs}`} (${describe(err)})`, EXIT.storage)
   }
 }
 

@@ -7,6 +7,7 @@ import type { Torrent } from '../torrent.js'
 import type { ErrorCode } from '../core/errors.js'
 import type { Peer } from '../wire/peer.js'
 import { fit, statusLine } from './status.js'
+import { contentRanges, total as sum } from './selection.js'
 
 export { formatBytes } from './status.js'
 
@@ -32,9 +33,10 @@ function json (t: Torrent, type: string, extra: Record<string, unknown>): string
 // Verified bytes of [start, end).
 function doneBytes (t: Torrent, start: number, end: number): number {
   const len = t.meta.pieceLength
+  const verified = t.verified
   let n = 0
   for (let i = Math.floor(start / len); i * len < end; i++) {
-    if (t.have.get(i)) n += Math.min(end, (i + 1) * len) - Math.max(start, i * len)
+    if (verified.get(i)) n += Math.min(end, (i + 1) * len) - Math.max(start, i * len)
   }
   return n
 }
@@ -63,8 +65,12 @@ export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream,
   loop.reset()
   loop.enable()
   const live = mode === 'line' && out.isTTY && opts.live !== false
-  const scope = opts.scope ?? [[0, t.meta.length]]
-  const total = scope.reduce((n, [a, b]) => n + b - a, 0)
+  // Another program (pv, mpv) may be drawing its own line on this terminal: start ours
+  // on a fresh row rather than over the end of its line.
+  const fresh = mode === 'line' && out.isTTY && !live ? '\n' : ''
+  const scope = opts.scope ?? contentRanges(t.meta, [[0, t.meta.length]])
+  const total = sum(scope)
+  const started = Date.now()
   const peers = new Set<Peer>()
   const onPeer = (p: Peer): void => { peers.add(p); p.once('close', () => peers.delete(p)) }
   t.on('peer', onPeer)
@@ -75,11 +81,13 @@ export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream,
   const seeder = t.done && t.have.count === t.progress.pieces
   const line = (final: boolean): string => {
     const p = t.progress
-    const rate = rates.sample(p.downloaded, p.uploaded)
     let seeds = 0
     for (const peer of peers) if (peer.bitfield.complete) seeds++
     const seeding = t.done && t.have.count === p.pieces && (seeder || !final)
-    return fit(statusLine({ name: t.meta.name, ...bytes(), down: rate.down, up: rate.up, uploaded: p.uploaded, peers: p.peers, seeds, webSeeds: p.webSeeds, streams: p.streams.length, seeding }), out.columns ?? 80)
+    // The last line of a transfer shows its averages: the recent rate of a fast one is 0.
+    const elapsed = final && !seeding ? (Date.now() - started) / 1000 : undefined
+    const rate = elapsed !== undefined ? { down: p.downloaded / elapsed, up: p.uploaded / elapsed } : rates.sample(p.downloaded, p.uploaded)
+    return fit(statusLine({ name: t.meta.name, ...bytes(), down: rate.down, up: rate.up, uploaded: p.uploaded, peers: p.peers, seeds, webSeeds: p.webSeeds, streams: p.streams.length, seeding, elapsed }), out.columns ?? 80)
   }
   const draw = (): void => {
     if (live) out.write(`\r\x1b[K${line(false)}`)
@@ -90,7 +98,7 @@ export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream,
   if (live) out.on('resize', draw)
   return {
     warn (message, code) {
-      if (mode === 'line') out.write(`${live ? '\r\x1b[K' : ''}warning: ${message}\n`)
+      if (mode === 'line') out.write(`${live ? '\r\x1b[K' : fresh}warning: ${message}\n`)
       else if (mode === 'json') out.write(json(t, 'warning', { ...bytes(), code, message }))
     },
     end (summary, text) {
@@ -99,7 +107,7 @@ export function report (t: Torrent, mode: ProgressMode, out: NodeJS.WriteStream,
       t.removeListener('peer', onPeer)
       if (live) out.write(`\r\x1b[K${line(true)}\n`)
       if (mode === 'json') out.write(json(t, 'summary', { ...bytes(), ...summary }))
-      else if (mode === 'line' && text) out.write(text + '\n')
+      else if (mode === 'line' && text) out.write(fresh + text + '\n')
     }
   }
 }

@@ -9,6 +9,7 @@ import { isMagnet } from '../magnet.js'
 import { loadTorrent } from './load.js'
 import { fetchMagnet } from './magnet.js'
 import { EXIT, UserError } from './exit.js'
+import { describe } from './errno.js'
 import type { Values } from './options.js'
 import type { ProgressMode } from './progress.js'
 import { peerTimeoutMs, progressMode, torrentOptions, withNetwork } from './session.js'
@@ -61,7 +62,7 @@ function announce (t: Torrent, progress: ProgressMode, base: string): void {
 function listen (server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'address in use (choose another with --http-port)' : err.code ?? err.message
+      const why = err.code === 'EADDRINUSE' ? 'address in use (choose another with --http-port)' : describe(err)
       reject(new UserError(`cannot serve HTTP on ${host}:${port}: ${why}`, EXIT.usage))
     })
     server.listen(port, host, resolve)

@@ -14,6 +14,8 @@ export interface Status {
   // Open read streams (pears serve's HTTP responses).
   streams: number
   seeding: boolean
+  // The last line: seconds the transfer took; `down` and `up` are its averages then.
+  elapsed?: number
 }
 
 export function formatBytes (n: number): string {
@@ -43,7 +45,9 @@ export function statusLine (s: Status): string {
   }
   const pct = s.total > 0 ? Math.floor((s.done / s.total) * 100) : 100
   const eta = s.down > 0 ? duration((s.total - s.done) / s.down) : '--'
-  return `${formatBytes(s.done)}/${formatBytes(s.total)} ${pct}% DL ${formatBytes(s.down)}/s UL ${formatBytes(s.up)}/s ETA ${eta} ${peers} ${s.name}`
+  // Peers are gone by the end (a finished download drops its seeds): not worth a field.
+  const tail = s.elapsed === undefined ? `ETA ${eta} ${peers}` : `in ${s.elapsed < 10 ? `${s.elapsed.toFixed(1)}s` : duration(s.elapsed)}`
+  return `${formatBytes(s.done)}/${formatBytes(s.total)} ${pct}% DL ${formatBytes(s.down)}/s UL ${formatBytes(s.up)}/s ${tail} ${s.name}`
 }
 
 // East Asian wide characters and emoji take two columns.

@@ -4,6 +4,7 @@
 // closed) before returning. The summary says where the data went and what was resumed.
 import type { Torrent } from '../torrent.js'
 import { EXIT, UserError, userErrorOf } from './exit.js'
+import { describe } from './errno.js'
 import { watchLoop } from './loop-stats.js'
 import { formatBytes, report, type ProgressMode, type ReportOptions } from './progress.js'
 
@@ -17,7 +18,13 @@ export interface SuperviseOptions extends ReportOptions {
   what?: string
 }
 
-export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void>): Promise<void> {
+// How a job ended other than by finishing (the reader closed stdout): the summary's words.
+export interface Ending {
+  summary: Record<string, unknown>
+  text: string
+}
+
+export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: Torrent) => Promise<void | Ending>): Promise<void> {
   const started = Date.now()
   const r = report(t, opts.progress, process.stderr, opts)
   const stats = process.env.PEARS_LOOP_STATS
@@ -29,13 +36,14 @@ export async function supervise (t: Torrent, opts: SuperviseOptions, job: (t: To
   const stopped = new Promise<void>((resolve) => { interrupted = resolve })
   const failure = new Promise<never>((_resolve, reject) => {
     // The torrent's errors come from its storage, or its peer timeout.
-    t.once('error', (err) => reject(userErrorOf(err) ?? new UserError(`storage error: ${err.message}`, EXIT.storage)))
+    t.once('error', (err) => reject(userErrorOf(err) ?? new UserError(`storage error: ${describe(err, true)}`, EXIT.storage)))
     stop = () => opts.interruptIsDone ? interrupted() : reject(new UserError(interruptedText(t, opts.dir), EXIT.interrupted))
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
   try {
-    await Promise.race([job(t), failure, stopped])
+    const ending = await Promise.race([job(t), failure, stopped])
+    if (ending) return r.end(ending.summary, ending.text)
     const secs = (Date.now() - started) / 1000
     const { downloaded, uploaded, wasted, verifiedAtStart, pieces } = t.progress
     const where = [opts.dir !== undefined ? `files in ${opts.dir}` : '', opts.what ?? '', verifiedAtStart > 0 && opts.dir !== undefined ? `resumed ${verifiedAtStart}/${pieces} pieces from ${opts.dir}` : ''].filter(Boolean)

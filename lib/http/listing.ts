@@ -28,9 +28,10 @@ export function indexHtml (torrent: Torrent, files: Served[]): string {
   return `<!doctype html>\n<meta charset="utf-8">\n<title>${escape(torrent.meta.name)}</title>\n<h1>${escape(torrent.meta.name)}</h1>\n<p><a href="/playlist.m3u">playlist.m3u</a></p>\n<ul>\n${items}\n</ul>\n`
 }
 
-// `base` is the scheme and authority the client used (players need absolute URLs).
-export function playlist (files: Served[], base: string): string {
-  return '#EXTM3U\n' + files.filter((s) => isMedia(s.file.name)).map((s) => `#EXTINF:-1,${s.file.path}\n${base}${s.url}\n`).join('')
+// The media files among `entries` (each with its URL path) as an M3U playlist; `base` is
+// the scheme and authority the client used (players need absolute URLs).
+export function playlist (entries: Array<{ path: string, url: string }>, base: string): string {
+  return '#EXTM3U\n' + entries.filter((e) => isMedia(e.path)).map((e) => `#EXTINF:-1,${e.path}\n${base}${e.url}\n`).join('')
 }
 
 function escape (s: string): string {

@@ -6,11 +6,19 @@
 // which calls its window off.
 import parseRange from 'range-parser'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Torrent, TorrentFile } from '../torrent.js'
-import type { OrderedStream } from '../stream/ordered.js'
 import { contentType } from './mime.js'
 
-export function sendFile (torrent: Torrent, file: TorrentFile, req: IncomingMessage, res: ServerResponse): void {
+// What a response needs of a file: a torrent's file (`pears serve`) or a session's
+// torrent file (`pears daemon`). `recycle` takes back each chunk once it is written.
+export interface FileSource {
+  name: string
+  length: number
+  // Verified bytes start..end (inclusive), in order: a Node or streamx Readable.
+  open (range: { start: number, end: number }): AsyncIterable<unknown> & { destroy (): unknown }
+  recycle? (chunk: Buffer): void
+}
+
+export function sendFile (file: FileSource, req: IncomingMessage, res: ServerResponse): void {
   let start = 0
   let end = file.length - 1
   const ranges = req.headers.range === undefined ? -2 : parseRange(file.length, req.headers.range, { combine: true })
@@ -34,16 +42,16 @@ export function sendFile (torrent: Torrent, file: TorrentFile, req: IncomingMess
   // Headers now, not with the first piece: a player seeking drops its old connection
   // once the new one answers, and the old one takes bytes until then.
   res.flushHeaders()
-  void copy(torrent, file.createReadStream({ start, end }), res)
+  void copy(file, file.open({ start, end }), res)
 }
 
-// Writes with the socket's backpressure; each written chunk goes back to the torrent.
-async function copy (torrent: Torrent, stream: OrderedStream, res: ServerResponse): Promise<void> {
+// Writes with the socket's backpressure; each written chunk goes back to its source.
+async function copy (file: FileSource, stream: ReturnType<FileSource['open']>, res: ServerResponse): Promise<void> {
   res.once('close', () => stream.destroy())
   try {
     for await (const chunk of stream) {
       const buf = chunk as Buffer
-      if (!res.write(buf, (err) => { if (!err) torrent.recycle(buf) })) await drained(res)
+      if (!res.write(buf, (err) => { if (!err) file.recycle?.(buf) })) await drained(res)
       if (res.destroyed) return
     }
     res.end()

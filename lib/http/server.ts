@@ -32,12 +32,13 @@ function route (torrent: Torrent, files: ReturnType<typeof servedFiles>, req: In
   }
   if (path === '/playlist.m3u') {
     const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`
-    return text(req, res, 200, playlist(files, `http://${host}`), { 'Content-Type': 'audio/x-mpegurl' })
+    return text(req, res, 200, playlist(files.map((s) => ({ path: s.file.path, url: s.url })), `http://${host}`), { 'Content-Type': 'audio/x-mpegurl' })
   }
   const m = /^\/(\d+)(?:\/(.+))?$/.exec(path)
   const served = m ? files.find((s) => s.index === Number(m[1])) : undefined
   if (!m || !served || (m[2] !== undefined && m[2] !== served.file.path)) return text(req, res, 404, 'not found\n')
-  sendFile(torrent, served.file, req, res)
+  const file = served.file
+  sendFile({ name: file.name, length: file.length, open: (range) => file.createReadStream(range), recycle: (chunk) => torrent.recycle(chunk) }, req, res)
 }
 
 function text (req: IncomingMessage, res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -92,18 +92,17 @@ export class Connector {
       return
     }
     if (outcome.reached && outcome.transport) {
-      // Connected but no handshake: the other transport next, at once; then, under
-      // `prefer`, plaintext (libtorrent's 'enabled' policy retries so too).
-      const others = this.order(h).filter((t) => t !== outcome.transport && !h.silent.has(t))
-      h.silent.add(outcome.transport)
-      if (h.worked === outcome.transport) h.worked = undefined
-      if (others.length > 0) {
+      // Connected but no handshake. Under `prefer`, plaintext on the same transport next, at
+      // once (libtorrent's 'enabled' policy retries so too); then the other transport
+      // (libtorrent with TCP off still accepts TCP, then closes).
+      if (outcome.encryption === 'prefer' && !h.plain) {
+        h.plain = true
         h.nextTry = 0
         return
       }
-      if (outcome.encryption === 'prefer' && !h.plain) {
-        h.plain = true
-        h.silent.clear()
+      h.silent.add(outcome.transport)
+      if (h.worked === outcome.transport) h.worked = undefined
+      if (this.order(h).some((t) => !h.silent.has(t))) {
         h.nextTry = 0
         return
       }

@@ -4,9 +4,11 @@
 // window; a reader that reaches an evicted piece later has it fetched again.
 // A piece's buffer goes back to the pool once it is evicted and every chunk read from
 // it was handed back (recycle); a chunk never handed back is left to the GC.
+// `verified` holds every piece that passed its check this session, evicted or not.
 import { Writable } from '../streamx.js'
 
 import type { PiecePool } from '../pieces/pool.js'
+import { Bitfield } from '../core/bitfield.js'
 import type { PieceSink, SinkEvents } from '../core/sink.js'
 import { pieceBytes, type VerifiedPiece } from '../core/types.js'
 
@@ -27,9 +29,11 @@ export class MemoryCache extends Writable<CacheEvents> implements PieceSink {
   private readonly pieces = new Map<number, Entry>()
   private readonly lent = new WeakMap<ArrayBufferLike, Entry>()
   private cachedBytes = 0
+  readonly verified: Bitfield
 
-  constructor (private readonly pool: PiecePool) {
+  constructor (private readonly pool: PiecePool, pieceCount: number) {
     super({ byteLength: pieceBytes })
+    this.verified = new Bitfield(pieceCount)
   }
 
   get bytes (): number {
@@ -40,6 +44,7 @@ export class MemoryCache extends Writable<CacheEvents> implements PieceSink {
     const { index, data: buf } = data as VerifiedPiece
     this.pieces.set(index, { index, data: buf, lent: 0, cached: true })
     this.cachedBytes += buf.length
+    this.verified.set(index)
     this.emit('stored', index)
     // No longer in flight: the cache's own bytes are counted by trim().
     this.emit('released', index)
