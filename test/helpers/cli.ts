@@ -10,12 +10,16 @@ export interface Run { code: number | null, signal: NodeJS.Signals | null, stdou
 // Commands that never touch the swarm refuse --no-dht.
 const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
 
-// `netns`: run inside that network namespace (see helpers/netns.ts).
-export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string } = {}): ChildProcess {
+// `netns`: run inside that network namespace (see helpers/netns.ts); `openFiles`: under
+// that open-file limit, as a shell's `ulimit -n` sets it.
+export interface StartOptions { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string, openFiles?: number }
+
+export function startPears (args: string[], opts: StartOptions = {}): ChildProcess {
   const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht']
   const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe']
   const env = opts.env ?? process.env
   if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, env, stdio })
+  if (opts.openFiles) return spawn('sh', ['-c', `ulimit -n ${opts.openFiles} && exec "$@"`, 'sh', PEARS, ...full], { cwd: opts.cwd, env, stdio })
   // Run as the installed command is: through its shebang.
   return spawn(PEARS, full, { cwd: opts.cwd, env, stdio })
 }
@@ -30,7 +34,7 @@ export function finished (child: ChildProcess): Promise<Run> {
   })
 }
 
-export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer, env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export function runPears (args: string[], opts: StartOptions & { stdin?: Buffer } = {}): Promise<Run> {
   const child = startPears(args, opts)
   const done = finished(child)
   child.stdin?.end(opts.stdin)
@@ -38,8 +42,8 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string } = {}): Promise<number> {
-  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns })
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string, openFiles?: number } = {}): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns, openFiles: opts.openFiles })
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''
