@@ -17,6 +17,7 @@ import { toPeerAddresses } from '../peer-address.js'
 import type { PeerAddress } from '../core/types.js'
 import { DEFAULT_BUFFER_BYTES } from '../torrent.js'
 import { SessionTorrent } from './handle.js'
+import { partsPath } from '../storage/part-file.js'
 import { StateStore, defaultStateDir, type TorrentRecord } from './state.js'
 import type { SessionContext } from './context.js'
 import type { AddOptions, Problem, SessionApi, SessionOptions, SessionStats, TorrentState } from './types.js'
@@ -126,11 +127,12 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
   async remove (id: number | string, opts: { deleteData?: boolean } = {}): Promise<void> {
     const h = this.get(id)
     if (!h) return
-    this.handles.delete(h.id)
-    for (const [k, v] of this.byHash) if (v === h) this.byHash.delete(k)
+    // Gone from the list only once stopped and, if asked, its data deleted.
     await h.close()
     await this.ctx.store?.remove(h.infoHash)
     if (opts.deleteData && h.meta) await deleteData(h.record.dir, h.meta)
+    this.handles.delete(h.id)
+    for (const [k, v] of this.byHash) if (v === h) this.byHash.delete(k)
     this.emit('removed', h)
   }
 
@@ -259,5 +261,9 @@ async function deleteData (dir: string, meta: Metainfo): Promise<void> {
     await rm(file, { force: true })
     for (let d = path.dirname(file); d !== root && d.startsWith(root + path.sep); d = path.dirname(d)) dirs.add(d)
   }
+  // The pieces kept for files not chosen (storage/part-file), and its folder once empty.
+  const parts = partsPath(root, meta.infoHash)
+  await rm(parts, { force: true })
+  dirs.add(path.dirname(parts))
   for (const d of [...dirs].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => {})
 }
