@@ -256,6 +256,9 @@ for (const shape of ['no piece layers', 'only some piece layers'] as const) {
     t.teardown(() => lib.destroy())
     t.same(missingLayers(lib.meta), [])
     t.same([...(lib.meta.pieceLayers ?? [])].sort(), [...(parseTorrent(await readFile(full)).pieceLayers ?? [])].sort(), 'the layers of the full torrent')
+    // Closed here: it goes on downloading from the peers that sent the layers, and tap
+    // removes the fixture before teardowns run.
+    await lib.destroy()
   })
 }
 
