@@ -3,6 +3,7 @@
 import type { Limits, Throttles } from './core/throttle.js'
 import type { MemoryShare } from './core/memory.js'
 import type { TransportName } from './net/connector.js'
+import type { Blocklist } from './net/blocklist.js'
 import type { PeerNetwork } from './net/network.js'
 import type { PeerInput } from './peer-address.js'
 import type { StreamState } from './stream/deadlines.js'
@@ -23,6 +24,10 @@ export interface TorrentOptions extends Limits {
   network?: PeerNetwork
   // For a torrent on its own network: how peers are reached (default both, TCP and uTP).
   transports?: TransportName[]
+  // For a torrent on its own network: peers never connected to (a list's path or URL, or a
+  // loaded one), and where the list's one warning about malformed lines goes.
+  blocklist?: Blocklist | string
+  warn?: (message: string) => void
   // The swarm a magnet's metadata came over: the download keeps its peers.
   swarm?: Swarm
   // Output directory (default: the current directory).
@@ -92,6 +97,8 @@ export interface Progress {
   seeds: number
   webSeeds: number
   known: number
+  // Peer addresses the blocklist refused (the whole peer network's count).
+  blocked: number
   rate: number
   // Open read streams.
   streams: StreamState[]

@@ -192,7 +192,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
     const given = toPeerAddresses(options.peers)
-    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption, transports: options.transports })
+    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption, transports: options.transports, blocklist: options.blocklist, warn: options.warn })
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
     let swarm = options.swarm
@@ -254,6 +254,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       seeds,
       webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
+      blocked: this.opts.network.blocked,
       rate,
       streams: this.readers.streams()
     }

@@ -34,6 +34,7 @@ export const OPTIONS = {
   'no-dht': { in: 'swarm', help: 'do not use the DHT' },
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
+  blocklist: { arg: 'FILE|URL', in: 'swarm', parse: text, help: 'never connect to peers in this IP list (P2P, eMule DAT or CIDR lines; gzip too)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
   'no-utp': { in: 'swarm', help: 'do not use uTP (BEP 29), only TCP' },
   'no-tcp': { in: 'swarm', help: 'do not use TCP for peers, only uTP' },

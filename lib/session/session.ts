@@ -54,7 +54,9 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
   }
 
   static async start (opts: SessionOptions = {}): Promise<Session> {
-    const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports })
+    // The blocklist's warning (malformed lines) reaches listeners attached once start resolves.
+    const early: string[] = []
+    const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports, blocklist: opts.blocklist, warn: (m) => early.push(m) })
     let dht: Dht | undefined
     try {
       // Loaded only when used: the DHT module and its dependencies are not small.
@@ -72,6 +74,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
       defaults: { encryption: opts.encryption, pex: opts.pex, webSeeds: opts.webSeeds, directIo: opts.directIo }
     }
     const session = new Session(ctx, opts)
+    setImmediate(() => { for (const message of early) session.emit('warning', { code: 'blocklist', message }, null) })
     await session.restore()
     return session
   }

@@ -9,6 +9,7 @@ import type { PeerInput } from '../peer-address.js'
 import type { Encryption } from '../wire/mse.js'
 import type { Metainfo } from '../metainfo.js'
 import type { TransportName } from '../net/connector.js'
+import type { Blocklist } from '../net/blocklist.js'
 
 export type TorrentState = 'checking' | 'metadata' | 'downloading' | 'seeding' | 'paused' | 'stalled' | 'error'
 
@@ -34,6 +35,8 @@ export interface SessionOptions extends Limits {
   maxConnections?: number
   // How peers are reached (default both): TCP, and uTP on a UDP socket shared with the DHT.
   transports?: TransportName[]
+  // Peers never connected to (nor accepted from): a P2P/DAT/CIDR list's path or URL, or a loaded one.
+  blocklist?: Blocklist | string
   encryption?: Encryption
   pex?: boolean
   webSeeds?: boolean
