@@ -56,6 +56,8 @@ export interface SeederOptions {
   // Local service discovery on; only inside a network namespace (`netns`, helpers/netns.ts).
   lsd?: boolean
   netns?: string
+  // Listen on (and dial from) this address instead of 127.0.0.1, e.g. 127.0.0.2.
+  listen?: string
 }
 
 export type LtEncryption = 'forced' | 'disabled'
@@ -75,6 +77,7 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   if (opts.encryption) args.push('--encryption', opts.encryption)
   if (opts.utpOnly) args.push('--utp-only')
   if (opts.lsd) args.push('--lsd')
+  if (opts.listen) args.push('--listen', opts.listen)
   const child = opts.netns
     ? spawn('ip', ['netns', 'exec', opts.netns, PYTHON, SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
