@@ -8,6 +8,7 @@ import type { PeerNetwork } from './net/network.js'
 import type { PeerInput } from './peer-address.js'
 import type { StreamState } from './stream/deadlines.js'
 import type { Dht } from './swarm/dht.js'
+import type { Lsd } from './net/lsd.js'
 import type { Swarm } from './swarm/swarm.js'
 import type { Encryption } from './wire/mse.js'
 
@@ -60,6 +61,9 @@ export interface TorrentOptions extends Limits {
   files?: number[]
   // A running DHT to find peers through and announce on (ignored for private torrents).
   dht?: Dht
+  // Local service discovery (the session's or command's one Lsd): this torrent's hash is
+  // announced while it runs (never a private torrent's) and the peers heard join its swarm.
+  lsd?: Lsd
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
   // Fetch from the torrent's web seeds (BEP 19; default true).

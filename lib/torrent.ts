@@ -18,6 +18,7 @@ import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
 import { PeerNetwork } from './net/network.js'
+import type { LsdPeer } from './net/lsd.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer, type TrackerState } from './tracker/announcer.js'
@@ -87,6 +88,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
+  private stopLsd: (() => void) | null = null
   private stopWatch: (() => void) | null = null
   private readonly verifiedAtStart: number
   private finished = false
@@ -347,6 +349,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.pex?.destroy()
     this.webSeeds.destroy()
     this.stopDht?.()
+    this.stopLsd?.()
     this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     await this.opts.network.release()
@@ -378,6 +381,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
+    }
+    const lsd = this.opts.lsd
+    if (lsd && !this.meta.private) {
+      const hash = this.meta.infoHash
+      const onPeer = (p: LsdPeer): void => { if (p.infoHash.equals(hash)) this.swarm.add([{ host: p.host, port: p.port }]) }
+      lsd.on('peer', onPeer)
+      lsd.add(hash)
+      this.stopLsd = () => { lsd.off('peer', onPeer); lsd.remove(hash) }
     }
     // A magnet's metadata peers are the download's first peers.
     for (const peer of this.swarm.peers) {

@@ -15,7 +15,7 @@ const LIMIT = 256
 
 // `pears ARGS` as a user runs it in a shell with `ulimit -n 256`.
 function limited (args: string[]): ReturnType<typeof spawn> {
-  return spawn('sh', ['-c', `ulimit -n ${LIMIT} && exec "$@"`, 'sh', PEARS, ...args, '--no-dht'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  return spawn('sh', ['-c', `ulimit -n ${LIMIT} && exec "$@"`, 'sh', PEARS, ...args, '--no-dht', '--no-lsd'], { stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
 function openFds (): number {

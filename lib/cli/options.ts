@@ -35,6 +35,7 @@ export const OPTIONS = {
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
   blocklist: { arg: 'FILE|URL', in: 'swarm', parse: text, help: 'never connect to peers in this IP list (P2P, eMule DAT or CIDR lines; gzip too)' },
+  'no-lsd': { in: 'swarm', help: 'no local service discovery (multicast announces on the local network)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
   'no-utp': { in: 'swarm', help: 'do not use uTP (BEP 29), only TCP' },
   'no-tcp': { in: 'swarm', help: 'do not use TCP for peers, only uTP' },

@@ -10,6 +10,7 @@ import { PeerNetwork } from '../net/network.js'
 import { MemoryBudget } from '../core/memory.js'
 import { Throttles, type Limits } from '../core/throttle.js'
 import type { Dht } from '../swarm/dht.js'
+import { startLsd, type Lsd } from '../net/lsd.js'
 import { parseTorrent, type Metainfo } from '../metainfo.js'
 import { isMagnet, parseMagnet, formatMagnet } from '../magnet.js'
 import { readTorrentFrom } from '../torrent-bytes.js'
@@ -58,16 +59,19 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
     const early: string[] = []
     const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports, blocklist: opts.blocklist, warn: (m) => early.push(m) })
     let dht: Dht | undefined
+    let lsd: Lsd | undefined
     try {
       // Loaded only when used: the DHT module and its dependencies are not small.
       if (opts.dht !== false) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort, socket: opts.dhtPort === undefined ? network.dhtSocket ?? undefined : undefined })
+      lsd = opts.lsd === true ? await startLsd(network, (m) => early.push(m)) : undefined
     } catch (err) {
-      await network.release()
+      await Promise.all([dht?.destroy(), network.release()])
       throw err
     }
     const ctx: SessionContext = {
       network,
       dht,
+      lsd,
       memory: new MemoryBudget(opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES),
       limits: new Throttles({ downloadLimit: opts.downloadLimit, uploadLimit: opts.uploadLimit }),
       store: opts.stateDir === null ? null : new StateStore(opts.stateDir ?? defaultStateDir()),
@@ -166,7 +170,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
     this.closing ??= (async () => {
       clearInterval(this.timer)
       await Promise.all([...this.handles.values()].map((h) => h.close()))
-      await Promise.all([this.ctx.dht?.destroy(), this.ctx.network.release()])
+      await Promise.all([this.ctx.dht?.destroy(), this.ctx.lsd?.close(), this.ctx.network.release()])
     })()
     return this.closing
   }

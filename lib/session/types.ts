@@ -29,6 +29,9 @@ export interface SessionOptions extends Limits {
   dht?: boolean
   dhtBootstrap?: string[]
   dhtPort?: number
+  // Local service discovery (BEP 14): multicast announces on the local network. Off unless
+  // true for a library session (tests and embedders stay quiet); the CLI and daemon turn it on.
+  lsd?: boolean
   // Bytes of pieces in flight for all torrents together: the memory cap.
   maxBufferBytes?: number
   // Peer connections for all torrents together.

@@ -12,7 +12,7 @@ const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
 
 // `netns`: run inside that network namespace (see helpers/netns.ts).
 export function startPears (args: string[], opts: { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string } = {}): ChildProcess {
-  const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht']
+  const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht', '--no-lsd']
   const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe']
   const env = opts.env ?? process.env
   if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, env, stdio })
