@@ -53,7 +53,7 @@ export interface Shared { dht: Dht | undefined, lsd: Lsd | undefined, network: P
 // A blocklist that cannot be read is a usage error; malformed lines are one warning.
 async function loadNetwork (values: Values): Promise<PeerNetwork> {
   try {
-    return await PeerNetwork.start({ port: values.port ?? 0, encryption: values.encryption, transports: transports(values), blocklist: values.blocklist, warn: (m) => process.stderr.write(`pears: ${m}\n`) })
+    return await PeerNetwork.start({ port: values.proxy ? values.port : values.port ?? 0, proxy: values.proxy, encryption: values.encryption, transports: transports(values), blocklist: values.blocklist, warn: (m) => process.stderr.write(`pears: ${m}\n`) })
   } catch (err) {
     if (err instanceof BlocklistError) throw new UserError(err.message, EXIT.usage)
     throw err
@@ -61,10 +61,11 @@ async function loadNetwork (values: Values): Promise<PeerNetwork> {
 }
 
 export async function withNetwork (values: Values, fn: (shared: Shared) => Promise<void>): Promise<void> {
+  if (values.proxy) process.stderr.write('pears: --proxy carries TCP only: uTP, the DHT and local service discovery are off; no incoming peers unless --port; trackers and web seeds are still reached directly\n')
   const network = await loadNetwork(values)
   // Loaded only when used: the DHT module and its dependencies are not small.
-  const dht = values['no-dht'] ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'], socket: values['dht-port'] === undefined ? network.dhtSocket ?? undefined : undefined }).catch(async (err) => { await network.release(); throw err })
-  const lsd = values['no-lsd'] ? undefined : await startLsd(network, (m) => process.stderr.write(`pears: ${m}\n`))
+  const dht = values['no-dht'] || values.proxy ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'], socket: values['dht-port'] === undefined ? network.dhtSocket ?? undefined : undefined }).catch(async (err) => { await network.release(); throw err })
+  const lsd = values['no-lsd'] || values.proxy ? undefined : await startLsd(network, (m) => process.stderr.write(`pears: ${m}\n`))
   try {
     await fn({ dht, lsd, network })
   } finally {

@@ -13,6 +13,7 @@ import { bindUdp, type DhtSocket } from './udp.js'
 import type { UtpSocket } from './utp/socket.js'
 import type { Transport } from '../wire/crypto.js'
 import { loadBlocklist, type Blocklist } from './blocklist.js'
+import type { Socks5Proxy } from './socks5.js'
 
 export interface NetworkOptions {
   // Listen port (0 picks one; null: no incoming connections).
@@ -26,6 +27,9 @@ export interface NetworkOptions {
   transports?: TransportName[]
   // Addresses never dialed nor accepted: a loaded list, or a file/URL to load one from.
   blocklist?: Blocklist | string
+  // Outgoing peer connections through this SOCKS5 proxy: TCP only (no uTP socket, so no
+  // shared DHT socket either), and no listening unless `port` is given.
+  proxy?: Socks5Proxy
   // Where the blocklist's one warning about malformed lines goes.
   warn?: (message: string) => void
 }
@@ -46,7 +50,7 @@ export class PeerNetwork {
 
   private constructor (opts: NetworkOptions, utp: UtpSocket | null, private readonly blocklist: Blocklist | null) {
     this.utp = utp
-    this.connector = new Connector({ maxConnections: opts.maxConnections, connectTimeoutMs: opts.connectTimeoutMs, transports: opts.transports, utp })
+    this.connector = new Connector({ maxConnections: opts.maxConnections, connectTimeoutMs: opts.connectTimeoutMs, transports: opts.proxy ? ['tcp'] : opts.transports, utp, proxy: opts.proxy })
     this.router = new Router({
       encryption: opts.encryption ?? 'prefer',
       lookup: (hash) => this.routes.get(hash.toString('hex')),
@@ -55,8 +59,8 @@ export class PeerNetwork {
   }
 
   static async start (opts: NetworkOptions = {}): Promise<PeerNetwork> {
-    const transports = opts.transports ?? ['tcp', 'utp']
-    const listen = opts.port !== null
+    const transports = opts.proxy ? ['tcp'] : opts.transports ?? ['tcp', 'utp']
+    const listen = opts.proxy ? opts.port !== null && opts.port !== undefined : opts.port !== null
     const blocklist = typeof opts.blocklist === 'string' ? await loadBlocklist(opts.blocklist, { warn: opts.warn }) : opts.blocklist ?? null
     let network: PeerNetwork | null = null
     const accept = (host: string): boolean => network !== null && listen && !network.connector.full && !network.blocks(host)
