@@ -33,6 +33,7 @@ export async function daemon (values: Values): Promise<void> {
     dhtPort: values['dht-port'],
     blocklist: values.blocklist,
     lsd: !values['no-lsd'],
+    proxy: values.proxy,
     maxBufferBytes: values['max-buffer'] !== undefined ? values['max-buffer'] * 1048576 : DEFAULT_BUFFER_BYTES,
     encryption: values.encryption,
     pex: !values['no-pex'],

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'disk-full' | 'storage'
   // A blocklist with malformed lines (they are skipped).
   | 'blocklist'
+  // A SOCKS5 proxy turned UDP off; local service discovery could not start.
+  | 'proxy' | 'lsd'
   // A read on a torrent that was destroyed.
   | 'destroyed'
 

@@ -11,6 +11,7 @@ import { MemoryBudget } from '../core/memory.js'
 import { Throttles, type Limits } from '../core/throttle.js'
 import type { Dht } from '../swarm/dht.js'
 import { startLsd, type Lsd } from '../net/lsd.js'
+import { parseProxyUrl } from '../net/socks5.js'
 import { parseTorrent, type Metainfo } from '../metainfo.js'
 import { isMagnet, parseMagnet, formatMagnet } from '../magnet.js'
 import { readTorrentFrom } from '../torrent-bytes.js'
@@ -56,14 +57,16 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
 
   static async start (opts: SessionOptions = {}): Promise<Session> {
     // The blocklist's warning (malformed lines) reaches listeners attached once start resolves.
-    const early: string[] = []
-    const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports, blocklist: opts.blocklist, warn: (m) => early.push(m) })
+    const early: Problem[] = []
+    const proxy = typeof opts.proxy === 'string' ? parseProxyUrl(opts.proxy) : opts.proxy
+    if (proxy) early.push({ code: 'proxy', message: 'a SOCKS5 proxy carries TCP only: uTP, the DHT and local service discovery are off' })
+    const network = await PeerNetwork.start({ proxy, port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports, blocklist: opts.blocklist, warn: (message) => early.push({ code: 'blocklist', message }) })
     let dht: Dht | undefined
     let lsd: Lsd | undefined
     try {
       // Loaded only when used: the DHT module and its dependencies are not small.
-      if (opts.dht !== false) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort, socket: opts.dhtPort === undefined ? network.dhtSocket ?? undefined : undefined })
-      lsd = opts.lsd === true ? await startLsd(network, (m) => early.push(m)) : undefined
+      if (opts.dht !== false && !proxy) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort, socket: opts.dhtPort === undefined ? network.dhtSocket ?? undefined : undefined })
+      lsd = opts.lsd === true && !proxy ? await startLsd(network, (message) => early.push({ code: 'lsd', message })) : undefined
     } catch (err) {
       await Promise.all([dht?.destroy(), network.release()])
       throw err
@@ -78,7 +81,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
       defaults: { encryption: opts.encryption, pex: opts.pex, webSeeds: opts.webSeeds, directIo: opts.directIo }
     }
     const session = new Session(ctx, opts)
-    setImmediate(() => { for (const message of early) session.emit('warning', { code: 'blocklist', message }, null) })
+    setImmediate(() => { for (const p of early) session.emit('warning', p, null) })
     await session.restore()
     return session
   }

@@ -10,6 +10,7 @@ import type { Encryption } from '../wire/mse.js'
 import type { Metainfo } from '../metainfo.js'
 import type { TransportName } from '../net/connector.js'
 import type { Blocklist } from '../net/blocklist.js'
+import type { Socks5Proxy } from '../net/socks5.js'
 
 export type TorrentState = 'checking' | 'metadata' | 'downloading' | 'seeding' | 'paused' | 'stalled' | 'error'
 
@@ -40,6 +41,9 @@ export interface SessionOptions extends Limits {
   transports?: TransportName[]
   // Peers never connected to (nor accepted from): a P2P/DAT/CIDR list's path or URL, or a loaded one.
   blocklist?: Blocklist | string
+  // Peer connections through a SOCKS5 proxy (`socks5://[user:pass@]host:port` or parsed):
+  // TCP only, so uTP, the DHT and LSD are off (one 'proxy' warning); no incoming peers unless `port`.
+  proxy?: string | Socks5Proxy
   encryption?: Encryption
   pex?: boolean
   webSeeds?: boolean
