@@ -6,17 +6,12 @@ import { spawn } from 'node:child_process'
 import { fstatSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { finished, PEARS, type Run } from './helpers/cli.js'
+import { finished, pearsSeed, runPears } from './helpers/cli.js'
 import { ltLeech, sha1File, startLtSeeder } from './helpers/libtorrent.js'
 import { makeTorrent } from './helpers/swarm.js'
 import { FilePool, openFileLimit, poolSize } from '../lib/storage/file-pool.js'
 
 const LIMIT = 256
-
-// `pears ARGS` as a user runs it in a shell with `ulimit -n 256`.
-function limited (args: string[]): ReturnType<typeof spawn> {
-  return spawn('sh', ['-c', `ulimit -n ${LIMIT} && exec "$@"`, 'sh', PEARS, ...args, '--no-dht', '--no-lsd'], { stdio: ['pipe', 'pipe', 'pipe'] })
-}
 
 function openFds (): number {
   return readdirSync('/proc/self/fd').length
@@ -81,7 +76,7 @@ t.test('2,000 small files under ulimit -n 256: downloaded from libtorrent, reche
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
   t.teardown(() => seeder.stop())
   const out = path.join(dir, 'out')
-  const got: Run = await finished(limited([made.torrent, '-o', out, '--peer', `127.0.0.1:${seeder.port}`, '--peer-timeout', '30']))
+  const got = await runPears([made.torrent, '-o', out, '--peer', `127.0.0.1:${seeder.port}`, '--peer-timeout', '30'], { openFiles: LIMIT })
   t.equal(got.code, 0, got.stderr)
   t.notMatch(got.stderr, /EMFILE|internal error/)
   const sample = [0, 1, 2, 999, 1000, 1998, 1999]
@@ -94,24 +89,10 @@ t.test('2,000 small files under ulimit -n 256: downloaded from libtorrent, reche
   await seeder.stop()
 
   // Seeding rechecks every file, then serves them all.
-  const child = limited(['seed', made.torrent, out])
-  t.teardown(() => { child.kill('SIGINT') })
-  const port = await new Promise<number>((resolve, reject) => {
-    let err = ''
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString()
-      const m = /seeding on port (\d+)/.exec(err)
-      if (m) resolve(Number(m[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`pears seed exited ${code}: ${err}`)))
-  })
+  const port = await pearsSeed(t, made.torrent, out, { openFiles: LIMIT })
   await ltLeech({ torrent: made.torrent, out: path.join(dir, 'leech'), peers: [{ host: '127.0.0.1', port }], timeoutS: 60 })
   for (const i of sample) {
     const f = path.join('many', files[i].path)
     t.equal(await sha1File(path.join(dir, 'leech', f)), await sha1File(path.join(made.src, f)), `libtorrent got ${f}`)
   }
-  const seeded = finished(child)
-  child.kill('SIGINT')
-  const end = await seeded
-  t.notMatch(end.stderr, /EMFILE|internal error/)
 })

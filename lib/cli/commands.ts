@@ -43,7 +43,7 @@ export const COMMANDS = {
     summary: 'run as a service: Transmission RPC, a web page with a player, a stream URL per file',
     groups: ['daemon', 'files', 'swarm'],
     args: [0, 0],
-    helpFor: { output: ['DIR', 'download root: torrents go under DIR (default: current directory)'], peer: ['HOST:PORT', 'every torrent also connects to this peer (repeatable)'] },
+    helpFor: { output: ['DIR', 'download root: torrents go under DIR (default: current directory)'], peer: ['HOST:PORT', 'each torrent added also connects to this peer (repeatable; not kept across restarts)'] },
     run: async (_args, values) => (await import('./daemon.js')).daemon(values)
   },
   create: {

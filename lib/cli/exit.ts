@@ -26,7 +26,9 @@ function storageError (err: unknown): UserError | null {
   const code = (err instanceof StorageError ? err.errno : (err as NodeJS.ErrnoException).code) ?? ''
   if (!(err instanceof StorageError) && !STORAGE_CODES.has(code)) return null
   const what = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'output not writable' : 'storage error'
-  return new UserError(`${what}: ${err instanceof StorageError ? err.message : describe(err, true)}`, EXIT.storage)
+  // A StorageError that only wraps the file system's error (the same message) says it in words.
+  const cause = err instanceof StorageError && err.cause instanceof Error && err.cause.message === err.message ? err.cause : err
+  return new UserError(`${what}: ${cause instanceof StorageError ? cause.message : describe(cause, true)}`, EXIT.storage)
 }
 
 // A failure the user can act on (their disk, their network), or null for a bug.

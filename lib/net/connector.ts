@@ -55,6 +55,8 @@ export class Connector {
   readonly reads = new ReadPool()
   private readonly history = new Map<string, History>()
   private open = 0
+  // Dials not connected yet: they hold a place under the cap.
+  private pending = 0
 
   constructor (private readonly opts: ConnectorOptions = {}) {}
 
@@ -67,7 +69,7 @@ export class Connector {
   }
 
   get full (): boolean {
-    return this.open >= this.maxConnections
+    return this.open + this.pending >= this.maxConnections
   }
 
   // Not before this time (ms), after failures.
@@ -77,9 +79,11 @@ export class Connector {
 
   // Resolves once a transport is connected (the Peer is built then); rejects when none is.
   async dial (host: string, port: number, address: string, infoHash: Buffer, encryption: Encryption): Promise<Dialed> {
+    if (this.full) throw new Error('connection cap reached')
     const h = this.entry(address)
     const policy = h.plain && encryption === 'prefer' ? 'off' : encryption
-    const { transport, name } = await this.race(host, port, this.order(h))
+    this.pending++
+    const { transport, name } = await this.race(host, port, this.order(h)).finally(() => { this.pending-- })
     return { conn: secure(transport, { encryption: policy, dialed: true, infoHashes: [infoHash] }), reads: name === 'tcp' && !this.opts.proxy ? this.reads : undefined, encryption: policy, transport: name }
   }
 

@@ -10,14 +10,18 @@ export interface Run { code: number | null, signal: NodeJS.Signals | null, stdou
 // Commands that never touch the swarm refuse --no-dht.
 const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
 
-// `netns`: run inside that network namespace (see helpers/netns.ts).
-// `lsd`: local service discovery on (only inside a namespace with only lo).
-export function startPears (args: string[], opts: { dht?: boolean, lsd?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string } = {}): ChildProcess {
+// `netns`: run inside that network namespace (see helpers/netns.ts); `openFiles`: under
+// that open-file limit, as a shell's `ulimit -n` sets it; `lsd`: local service discovery on
+// (only inside a namespace with only lo).
+export interface StartOptions { dht?: boolean, lsd?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string, openFiles?: number }
+
+export function startPears (args: string[], opts: StartOptions = {}): ChildProcess {
   const offline = OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V')
   const full = offline ? args : [...args, ...(opts.dht ? [] : ['--no-dht']), ...(opts.lsd ? [] : ['--no-lsd'])]
   const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe']
   const env = opts.env ?? process.env
   if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, env, stdio })
+  if (opts.openFiles) return spawn('sh', ['-c', `ulimit -n ${opts.openFiles} && exec "$@"`, 'sh', PEARS, ...full], { cwd: opts.cwd, env, stdio })
   // Run as the installed command is: through its shebang.
   return spawn(PEARS, full, { cwd: opts.cwd, env, stdio })
 }
@@ -32,7 +36,7 @@ export function finished (child: ChildProcess): Promise<Run> {
   })
 }
 
-export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, stdin?: Buffer, env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export function runPears (args: string[], opts: StartOptions & { stdin?: Buffer } = {}): Promise<Run> {
   const child = startPears(args, opts)
   const done = finished(child)
   child.stdin?.end(opts.stdin)
@@ -40,8 +44,8 @@ export function runPears (args: string[], opts: { dht?: boolean, cwd?: string, s
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string, lsd?: boolean } = {}): Promise<number> {
-  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns, lsd: opts.lsd })
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string, openFiles?: number, lsd?: boolean } = {}): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns, openFiles: opts.openFiles, lsd: opts.lsd })
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''
