@@ -19,6 +19,7 @@ import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
 import { PeerNetwork } from './net/network.js'
 import type { LsdPeer } from './net/lsd.js'
+import { hostOf } from './webseed/url.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer, type TrackerState } from './tracker/announcer.js'
@@ -146,7 +147,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm = opts.swarm ?? new Swarm({ network: opts.network, infoHash: meta.infoHash, ...swarmOptions })
     if (opts.swarm) opts.swarm.upgrade(swarmOptions)
     this.webSeeds = new WebSeeds({
-      urls: opts.webSeeds === false ? [] : meta.webSeeds,
+      // A web seed whose host is a blocked address literal is skipped (names are not resolved).
+      urls: opts.webSeeds === false ? [] : meta.webSeeds.filter((u) => !opts.network.blocks(hostOf(u))),
       layout,
       files: meta.files,
       throttle: this.throttles.download,

@@ -5,6 +5,7 @@
 // the same port for uTP), so any dial to it is seen. A malformed line is one warning.
 import t, { type Test } from 'tap'
 import net from 'node:net'
+import http from 'node:http'
 import dgram from 'node:dgram'
 import path from 'node:path'
 import { writeFile } from 'node:fs/promises'
@@ -54,6 +55,27 @@ t.test('a blocked seeder is never dialed; the download completes from the other'
   const lines = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string, blocked?: number })
   const summary = lines.find((l) => l.type === 'summary')
   t.ok(summary && summary.blocked !== undefined && summary.blocked >= 1, `--json counts the blocked address (${summary?.blocked})`)
+})
+
+t.test('a web seed on a blocked address is never asked', async (t) => {
+  const dir = t.testdir({ data: {} })
+  await makeContent(path.join(dir, 'data'), [{ path: 'w.bin', size: 1024 * 1024 }], 11)
+  let asked = 0
+  const server = http.createServer((_req, res) => { asked++; res.writeHead(404).end() })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve))
+  t.teardown(() => { server.close() })
+  const port = (server.address() as net.AddressInfo).port
+  const torrent = path.join(dir, 'w.torrent')
+  const made = await runPears(['create', path.join(dir, 'data', 'w.bin'), '-o', torrent, '--web-seed', `http://127.0.0.2:${port}/w.bin`])
+  t.equal(made.code, 0, 'created')
+  const seeder = await startLtSeeder({ torrent, data: path.join(dir, 'data'), workDir: dir })
+  t.teardown(() => seeder.stop())
+  const list = path.join(dir, 'list.cidr')
+  await writeFile(list, '127.0.0.2/32\n')
+  const run = await runPears([torrent, '-o', path.join(dir, 'out'), '--blocklist', list, '--peer', `127.0.0.1:${seeder.port}`, '--peer-timeout', '30'])
+  t.equal(run.code, 0, 'exit 0')
+  t.equal(await sha1File(path.join(dir, 'out', 'w.bin')), await sha1File(path.join(dir, 'data', 'w.bin')), 'byte-identical')
+  t.equal(asked, 0, 'the blocked web seed got no request')
 })
 
 t.test('an unreadable blocklist is a usage error, not a stack trace', async (t) => {
