@@ -369,7 +369,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private async start (): Promise<void> {
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
-        tiers: this.meta.announce,
+        // A SOCKS5 proxy carries no UDP: UDP trackers are skipped.
+        tiers: this.opts.network.proxied ? this.meta.announce.map((tier) => tier.filter((u) => !/^udp:/i.test(u))) : this.meta.announce,
         infoHash: this.meta.infoHash,
         peerId: this.peerId,
         port: this.port || 0,

@@ -61,7 +61,7 @@ async function loadNetwork (values: Values): Promise<PeerNetwork> {
 }
 
 export async function withNetwork (values: Values, fn: (shared: Shared) => Promise<void>): Promise<void> {
-  if (values.proxy) process.stderr.write('pears: --proxy carries TCP only: uTP, the DHT and local service discovery are off; no incoming peers unless --port; trackers and web seeds are still reached directly\n')
+  if (values.proxy) process.stderr.write('pears: --proxy carries TCP only: uTP, the DHT, UDP trackers and local service discovery are off; no incoming peers unless --port; HTTP trackers, web seeds and .torrent URLs are still reached directly\n')
   const network = await loadNetwork(values)
   // Loaded only when used: the DHT module and its dependencies are not small.
   const dht = values['no-dht'] || values.proxy ? undefined : await (await import('../swarm/dht.js')).Dht.start({ bootstrap: values['dht-bootstrap'], port: values['dht-port'], socket: values['dht-port'] === undefined ? network.dhtSocket ?? undefined : undefined }).catch(async (err) => { await network.release(); throw err })

@@ -68,6 +68,10 @@ export class Connector {
     return this.open
   }
 
+  get proxied (): boolean {
+    return this.opts.proxy !== undefined
+  }
+
   get full (): boolean {
     return this.open + this.pending >= this.maxConnections
   }

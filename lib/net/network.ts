@@ -45,6 +45,11 @@ export class PeerNetwork {
   private server: net.Server | null = null
   private utp: UtpSocket | null = null
   private refs = 1
+  // Peer connections go through a SOCKS5 proxy: nothing may use UDP (UDP trackers too).
+  get proxied (): boolean {
+    return this.connector.proxied
+  }
+
   // Peers refused by the blocklist, incoming and outgoing (shown in --json progress).
   blocked = 0
 
