@@ -3,10 +3,12 @@
 import type { Limits, Throttles } from './core/throttle.js'
 import type { MemoryShare } from './core/memory.js'
 import type { TransportName } from './net/connector.js'
+import type { Blocklist } from './net/blocklist.js'
 import type { PeerNetwork } from './net/network.js'
 import type { PeerInput } from './peer-address.js'
 import type { StreamState } from './stream/deadlines.js'
 import type { Dht } from './swarm/dht.js'
+import type { Lsd } from './net/lsd.js'
 import type { Swarm } from './swarm/swarm.js'
 import type { Encryption } from './wire/mse.js'
 
@@ -23,6 +25,10 @@ export interface TorrentOptions extends Limits {
   network?: PeerNetwork
   // For a torrent on its own network: how peers are reached (default both, TCP and uTP).
   transports?: TransportName[]
+  // For a torrent on its own network: peers never connected to (a list's path or URL, or a
+  // loaded one), and where the list's one warning about malformed lines goes.
+  blocklist?: Blocklist | string
+  warn?: (message: string) => void
   // The swarm a magnet's metadata came over: the download keeps its peers.
   swarm?: Swarm
   // Output directory (default: the current directory).
@@ -55,6 +61,9 @@ export interface TorrentOptions extends Limits {
   files?: number[]
   // A running DHT to find peers through and announce on (ignored for private torrents).
   dht?: Dht
+  // Local service discovery (the session's or command's one Lsd): this torrent's hash is
+  // announced while it runs (never a private torrent's) and the peers heard join its swarm.
+  lsd?: Lsd
   // Peer exchange with peers that speak ut_pex (default true; off for private torrents).
   pex?: boolean
   // Fetch from the torrent's web seeds (BEP 19; default true).
@@ -92,6 +101,8 @@ export interface Progress {
   seeds: number
   webSeeds: number
   known: number
+  // Peer addresses the blocklist refused (the whole peer network's count).
+  blocked: number
   rate: number
   // Open read streams.
   streams: StreamState[]

@@ -18,6 +18,8 @@ import { Picker } from './swarm/picker.js'
 import { Scheduler } from './swarm/scheduler.js'
 import { Swarm } from './swarm/swarm.js'
 import { PeerNetwork } from './net/network.js'
+import type { LsdPeer } from './net/lsd.js'
+import { hostOf } from './webseed/url.js'
 import { Uploader } from './swarm/uploader.js'
 import { Choker } from './swarm/choker.js'
 import { Announcer, type TrackerState } from './tracker/announcer.js'
@@ -87,6 +89,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private announcer: Announcer | null = null
   private readonly pex: Pex | null
   private stopDht: (() => void) | null = null
+  private stopLsd: (() => void) | null = null
   private stopWatch: (() => void) | null = null
   private readonly verifiedAtStart: number
   private finished = false
@@ -144,7 +147,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.swarm = opts.swarm ?? new Swarm({ network: opts.network, infoHash: meta.infoHash, ...swarmOptions })
     if (opts.swarm) opts.swarm.upgrade(swarmOptions)
     this.webSeeds = new WebSeeds({
-      urls: opts.webSeeds === false ? [] : meta.webSeeds,
+      // A web seed whose host is a blocked address literal is skipped (names are not resolved).
+      urls: opts.webSeeds === false ? [] : meta.webSeeds.filter((u) => !opts.network.blocks(hostOf(u))),
       layout,
       files: meta.files,
       throttle: this.throttles.download,
@@ -192,7 +196,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
 
   static async open (source: Metainfo, options: TorrentOptions = {}): Promise<Torrent> {
     const given = toPeerAddresses(options.peers)
-    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption, transports: options.transports })
+    const network = options.network?.retain() ?? await PeerNetwork.start({ port: options.port, host: options.host, encryption: options.encryption, transports: options.transports, blocklist: options.blocklist, warn: options.warn })
     // A v2 .torrent may lack piece layers (libtorrent loads it): ask peers first, as for a magnet.
     const dht = options.dht
     let swarm = options.swarm
@@ -254,6 +258,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
       seeds,
       webSeeds: this.webSeeds.size,
       known: this.swarm.knownCount,
+      blocked: this.opts.network.blocked,
       rate,
       streams: this.readers.streams()
     }
@@ -346,6 +351,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     this.pex?.destroy()
     this.webSeeds.destroy()
     this.stopDht?.()
+    this.stopLsd?.()
     this.stopWatch?.()
     await Promise.all([this.announcer?.stop(), this.swarm.destroy()])
     await this.opts.network.release()
@@ -363,7 +369,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
   private async start (): Promise<void> {
     if (this.opts.announce !== false && this.meta.announce.length > 0) {
       const announcer = new Announcer({
-        tiers: this.meta.announce,
+        // A SOCKS5 proxy carries no UDP: UDP trackers are skipped.
+        tiers: this.opts.network.proxied ? this.meta.announce.map((tier) => tier.filter((u) => !/^udp:/i.test(u))) : this.meta.announce,
         infoHash: this.meta.infoHash,
         peerId: this.peerId,
         port: this.port || 0,
@@ -377,6 +384,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PieceSource 
     }
     if (this.opts.dht && !this.meta.private) {
       this.stopDht = this.opts.dht.lookup(this.meta.infoHash, (peers) => this.swarm.add(peers), this.port || undefined)
+    }
+    const lsd = this.opts.lsd
+    if (lsd && !this.meta.private) {
+      const hash = this.meta.infoHash
+      const onPeer = (p: LsdPeer): void => { if (p.infoHash.equals(hash)) this.swarm.add([{ host: p.host, port: p.port }]) }
+      lsd.on('peer', onPeer)
+      lsd.add(hash)
+      this.stopLsd = () => { lsd.off('peer', onPeer); lsd.remove(hash) }
     }
     // A magnet's metadata peers are the download's first peers.
     for (const peer of this.swarm.peers) {

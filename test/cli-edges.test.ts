@@ -21,13 +21,13 @@ t.test('| head -c: the summary says the reader closed the stream, never "done"; 
   const made = await makeTorrent(dir, 'cut.bin', [{ path: 'cut.bin', size: 8 * MiB }])
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
   t.teardown(() => seeder.stop())
-  const run = await sh(`${[PEARS, made.torrent, '--download-limit', '2M', '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' ')} | head -c ${2 * MiB} > ${quote(path.join(dir, 'head.bin'))}`)
+  const run = await sh(`${[PEARS, made.torrent, '--download-limit', '2M', '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' ')} | head -c ${2 * MiB} > ${quote(path.join(dir, 'head.bin'))}`)
   t.equal(run.code, 0, run.stderr)
   t.notMatch(run.stderr, /done/, run.stderr)
   t.match(run.stderr, /\ncut\.bin: stopped: the reader closed stdout after [\d.]+ MiB of 8\.0 MiB\n$/)
   const source = await readFile(path.join(made.src, 'cut.bin'))
   t.ok((await readFile(path.join(dir, 'head.bin'))).equals(source.subarray(0, 2 * MiB)), 'head got the first bytes')
-  const json = await sh(`${[PEARS, made.torrent, '--json', '--download-limit', '2M', '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' ')} | head -c 1000 > /dev/null`)
+  const json = await sh(`${[PEARS, made.torrent, '--json', '--download-limit', '2M', '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' ')} | head -c 1000 > /dev/null`)
   t.equal(json.code, 0, json.stderr)
   const summary = JSON.parse(json.stderr.trim().split('\n').pop() as string) as Record<string, unknown>
   t.match(summary, { type: 'summary', ok: true, closed: true }, 'the JSON summary says so too')
@@ -66,7 +66,7 @@ t.test('a hybrid multi-file torrent: one size without padding in the announcemen
   // The seeder's own line (drawn on a terminal), then Ctrl-C.
   let started = (_pid: number): void => {}
   const pid = new Promise<number>((resolve) => { started = resolve })
-  const seeding = inPty(`echo PID $$; exec ${[PEARS, 'seed', torrent, path.join(dir, 'src'), '--no-dht'].map(quote).join(' ')}`, {
+  const seeding = inPty(`echo PID $$; exec ${[PEARS, 'seed', torrent, path.join(dir, 'src'), '--no-dht', '--no-lsd'].map(quote).join(' ')}`, {
     onOutput: (all) => {
       const m = /PID (\d+)[^]*\rseeding /.exec(all.replace(/\x1b\[K/g, ''))
       if (m) started(Number(m[1]))
@@ -84,7 +84,7 @@ t.test('a terminal shared with pv: the summary starts on its own row and leaves 
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work'), uploadRate: 2 * MiB })
   t.teardown(() => seeder.stop())
   const session = `pears-pv-${process.pid}`
-  const cmd = `${[PEARS, made.torrent, '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' ')} | pv -f -s ${4 * MiB} > /dev/null; echo EXIT $?`
+  const cmd = `${[PEARS, made.torrent, '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' ')} | pv -f -s ${4 * MiB} > /dev/null; echo EXIT $?`
   const tmux = async (...args: string[]): Promise<string> => (await finished(spawn('tmux', args, { stdio: ['ignore', 'pipe', 'pipe'] }))).stdout.toString()
   await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '20', `${cmd}; sleep 60`)
   t.teardown(() => tmux('kill-session', '-t', session))
@@ -105,7 +105,7 @@ t.test('a fast download\'s last line shows its average rate and its time, not "D
   const made = await makeTorrent(dir, 'fast.bin', [{ path: 'fast.bin', size: 2 * MiB }])
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
   t.teardown(() => seeder.stop())
-  const run = await inPty([PEARS, made.torrent, '-o', path.join(dir, 'out'), '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' '))
+  const run = await inPty([PEARS, made.torrent, '-o', path.join(dir, 'out'), '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' '))
   t.equal(run.code, 0, run.output)
   const rows = segments(run.output)
   const last = rows[rows.findIndex((r) => r.includes('done in')) - 1]

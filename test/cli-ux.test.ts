@@ -26,7 +26,7 @@ t.test('the live line: one row at 80 columns, aria2-like fields, "1 peer", a sum
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work'), uploadRate: 1.5 * MiB })
   t.teardown(() => seeder.stop())
   const out = path.join(dir, 'out')
-  const run = await inPty([PEARS, made.torrent, '-o', out, '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--peer-timeout', '30'].map(quote).join(' '))
+  const run = await inPty([PEARS, made.torrent, '-o', out, '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd', '--peer-timeout', '30'].map(quote).join(' '))
   t.equal(run.code, 0, run.output)
   const rows = segments(run.output)
   const status = rows.filter((r) => STATUS.test(r))
@@ -49,7 +49,7 @@ t.test('the line follows a resize (a tmux window of 80, then 50 columns)', async
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work'), uploadRate: 1 * MiB })
   t.teardown(() => seeder.stop())
   const session = `pears-test-${process.pid}`
-  const cmd = [PEARS, made.torrent, '-o', path.join(dir, 'out'), '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' ')
+  const cmd = [PEARS, made.torrent, '-o', path.join(dir, 'out'), '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' ')
   const tmux = async (...args: string[]): Promise<string> => (await finished(spawn('tmux', args, { stdio: ['ignore', 'pipe', 'pipe'] }))).stdout.toString()
   await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '10', `${cmd}; sleep 60`)
   t.teardown(() => tmux('kill-session', '-t', session))
@@ -79,7 +79,7 @@ t.test('a seeder shows its upload rate and ratio', async (t) => {
   let resolveStarted = (_s: { pid: number, port: number }): void => {}
   const started = new Promise<{ pid: number, port: number }>((resolve) => { resolveStarted = resolve })
   // The shell prints its pid, then becomes pears.
-  const seeding = inPty(`echo PID $$; exec ${[PEARS, 'seed', made.torrent, made.src, '--no-dht'].map(quote).join(' ')}`, {
+  const seeding = inPty(`echo PID $$; exec ${[PEARS, 'seed', made.torrent, made.src, '--no-dht', '--no-lsd'].map(quote).join(' ')}`, {
     onOutput: (all) => {
       const m = /PID (\d+)[^]*seeding on port (\d+)/.exec(all)
       if (m) resolveStarted({ pid: Number(m[1]), port: Number(m[2]) })
@@ -99,7 +99,7 @@ t.test('streaming to stdout: no live line, one line saying what is streamed and 
   const made = await makeTorrent(dir, 's.bin', [{ path: 's.bin', size: 2 * MiB }])
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work'), uploadRate: 2 * MiB })
   t.teardown(() => seeder.stop())
-  const base = [PEARS, made.torrent, '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' ')
+  const base = [PEARS, made.torrent, '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' ')
   const out = path.join(dir, 'streamed.bin')
   const quiet = await inPty(`${base} | cat > ${quote(out)}`)
   t.equal(quiet.code, 0, quiet.output)
@@ -120,7 +120,7 @@ t.test('--stdout to a terminal refuses; pears demo writes no stream to stdout un
   const dir = t.testdir({ 'x.bin': 'hello pears' })
   const made = await runPears(['create', path.join(dir, 'x.bin'), '-o', path.join(dir, 'x.torrent')])
   t.equal(made.code, 0, made.stderr)
-  for (const args of [[path.join(dir, 'x.torrent'), '--stdout', '--no-dht'], [path.join(dir, 'x.torrent'), '-o', '-', '--no-dht'], ['demo', '--size', '1', '--stdout']]) {
+  for (const args of [[path.join(dir, 'x.torrent'), '--stdout', '--no-dht', '--no-lsd'], [path.join(dir, 'x.torrent'), '-o', '-', '--no-dht', '--no-lsd'], ['demo', '--size', '1', '--stdout']]) {
     const run = await inPty(args.map(quote).map((a, i) => i === 0 ? `${quote(PEARS)} ${a}` : a).join(' '))
     t.equal(run.code, 2, args.join(' '))
     t.match(run.output, /^pears: binary output to a terminal; pipe it, or use -o DIR to write files\r?\n$/, args.join(' '))
@@ -164,7 +164,7 @@ t.test('--range progress counts the selection, not the whole torrent', async (t)
   const made = await makeTorrent(dir, 'big.bin', [{ path: 'big.bin', size: 4 * MiB }])
   const seeder = await startLtSeeder({ torrent: made.torrent, data: made.src, workDir: path.join(dir, 'work') })
   t.teardown(() => seeder.stop())
-  const run = await inPty(`${[PEARS, made.torrent, '--range', '0-99999', '--progress', '--peer', `127.0.0.1:${seeder.port}`, '--no-dht'].map(quote).join(' ')} > /dev/null`)
+  const run = await inPty(`${[PEARS, made.torrent, '--range', '0-99999', '--progress', '--peer', `127.0.0.1:${seeder.port}`, '--no-dht', '--no-lsd'].map(quote).join(' ')} > /dev/null`)
   t.equal(run.code, 0, run.output)
   const status = segments(run.output).filter((r) => STATUS.test(r))
   t.ok(status.length >= 1, run.output)

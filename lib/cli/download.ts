@@ -46,6 +46,7 @@ async function run (source: string, values: Values, mode: { toFiles: boolean, st
     peers: [...(options.peers ?? []), ...peers],
     dir,
     dht,
+    lsd: shared.lsd,
     network,
     swarm,
     peerTimeout: peerTimeoutMs(values),

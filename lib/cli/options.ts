@@ -3,6 +3,7 @@
 // rest; every value is checked here, before any command starts.
 // Adding an option: one line in OPTIONS (and read `values.name` where it is used).
 import { parsePeerAddress } from '../peer-address.js'
+import { parseProxyUrl, type Socks5Proxy } from '../net/socks5.js'
 import { parseRate } from './rate.js'
 import type { Encryption } from '../wire/mse.js'
 import type { PeerAddress } from '../core/types.js'
@@ -34,6 +35,9 @@ export const OPTIONS = {
   'no-dht': { in: 'swarm', help: 'do not use the DHT' },
   'dht-bootstrap': { arg: 'HOST:PORT', multiple: true, in: 'swarm', parse: hostPortText, help: 'DHT bootstrap node (repeatable; default: public routers)' },
   'dht-port': { arg: 'N', in: 'swarm', parse: port, help: 'UDP port for the DHT (default: random)' },
+  blocklist: { arg: 'FILE|URL', in: 'swarm', parse: text, help: 'never connect to peers in this IP list (P2P, eMule DAT or CIDR lines; gzip too)' },
+  proxy: { arg: 'URL', in: 'swarm', parse: proxyUrl, help: 'dial peers through this SOCKS5 proxy: socks5://[user:pass@]host:port (TCP only: uTP, DHT and LSD off)' },
+  'no-lsd': { in: 'swarm', help: 'no local service discovery (multicast announces on the local network)' },
   'no-pex': { in: 'swarm', help: 'no peer exchange' },
   'no-utp': { in: 'swarm', help: 'do not use uTP (BEP 29), only TCP' },
   'no-tcp': { in: 'swarm', help: 'do not use TCP for peers, only uTP' },
@@ -103,6 +107,14 @@ function positive (raw: string, flag: string): number {
 
 function positiveInteger (raw: string, flag: string): number {
   return number(raw, flag, 'a whole number above 0', (n) => n > 0 && Number.isInteger(n))
+}
+
+function proxyUrl (raw: string, flag: string): Socks5Proxy {
+  try {
+    return parseProxyUrl(raw)
+  } catch (err) {
+    throw new OptionError(`${flag}: ${(err as Error).message}`)
+  }
 }
 
 function port (raw: string, flag: string): number {

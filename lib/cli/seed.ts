@@ -24,9 +24,9 @@ export async function seed (torrent: string, content: string, values: Values): P
   }
   if (present.length === 0) throw new UserError(`${content} holds none of ${meta.name}'s files; give the content or the directory holding it`, EXIT.usage)
   const progress = progressMode(values)
-  await withNetwork(values, async ({ dht, network }) => {
+  await withNetwork(values, async ({ dht, lsd, network }) => {
     // Only the files that are there: the missing ones are not created.
-    const t = await Torrent.open(meta, { ...torrentOptions(values), dir, dht, network, recheck: true, files: present })
+    const t = await Torrent.open(meta, { ...torrentOptions(values), dir, dht, lsd, network, recheck: true, files: present })
     const p = t.progress
     if (p.verified === 0) {
       await t.destroy()

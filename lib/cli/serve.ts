@@ -31,6 +31,7 @@ export async function serve (source: string, values: Values): Promise<void> {
       peers: [...(options.peers ?? []), ...peers],
       dir: values.output ?? '.',
       dht: shared.dht,
+      lsd: shared.lsd,
       network: shared.network,
       swarm,
       peerTimeout: peerTimeoutMs(values),

@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'no-peers' | 'metadata-timeout' | 'metadata-mismatch'
   // The disk: full (ENOSPC, EDQUOT), or any other failure of the files.
   | 'disk-full' | 'storage'
+  // A blocklist with malformed lines (they are skipped).
+  | 'blocklist'
+  // A SOCKS5 proxy turned UDP off; local service discovery could not start.
+  | 'proxy' | 'lsd'
   // A read on a torrent that was destroyed.
   | 'destroyed'
 

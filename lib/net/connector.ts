@@ -9,6 +9,7 @@ import { secure, type Transport } from '../wire/crypto.js'
 import type { Conn } from '../wire/peer.js'
 import type { Encryption } from '../wire/mse.js'
 import type { UtpSocket } from './utp/socket.js'
+import { socks5Connect, type Socks5Proxy } from './socks5.js'
 
 const RETRY_BASE_MS = 5000
 const MAX_BACKOFF_STEPS = 6
@@ -46,6 +47,8 @@ export interface ConnectorOptions {
   // Transports to dial, in the order tried when an address has no history.
   transports?: TransportName[]
   utp?: UtpSocket | null
+  // Every TCP dial goes through this SOCKS5 proxy.
+  proxy?: Socks5Proxy
 }
 
 export class Connector {
@@ -65,6 +68,10 @@ export class Connector {
     return this.open
   }
 
+  get proxied (): boolean {
+    return this.opts.proxy !== undefined
+  }
+
   get full (): boolean {
     return this.open + this.pending >= this.maxConnections
   }
@@ -81,7 +88,7 @@ export class Connector {
     const policy = h.plain && encryption === 'prefer' ? 'off' : encryption
     this.pending++
     const { transport, name } = await this.race(host, port, this.order(h)).finally(() => { this.pending-- })
-    return { conn: secure(transport, { encryption: policy, dialed: true, infoHashes: [infoHash] }), reads: name === 'tcp' ? this.reads : undefined, encryption: policy, transport: name }
+    return { conn: secure(transport, { encryption: policy, dialed: true, infoHashes: [infoHash] }), reads: name === 'tcp' && !this.opts.proxy ? this.reads : undefined, encryption: policy, transport: name }
   }
 
   // How a dial ended: `handshaken` (a peer answered), or how far it got.
@@ -176,6 +183,12 @@ export class Connector {
     if (name === 'utp') {
       const utp = this.opts.utp
       return utp ? utp.connect(port, host) : Promise.reject(new Error('no uTP socket'))
+    }
+    if (this.opts.proxy) {
+      return socks5Connect(this.opts.proxy, { host, port }, { timeoutMs: this.opts.connectTimeoutMs }).then((socket) => {
+        socket.setNoDelay(true)
+        return socket
+      })
     }
     return new Promise((resolve, reject) => {
       const share = (): number => READ_BUDGET / (this.open + 1)

@@ -121,6 +121,20 @@ async function join (type: 'udp4' | 'udp6', group: string, host: string, iface?:
   return { socket, address: group, host }
 }
 
+// LSD for a peer network's listening port, or none (no port, or no multicast here: one
+// warning, never a failure; later socket errors are warnings too).
+export async function startLsd (network: { port: number }, warn: (message: string) => void): Promise<Lsd | undefined> {
+  if (!network.port) return undefined
+  try {
+    const lsd = await Lsd.start({ port: network.port })
+    lsd.on('error', (err) => warn(`local service discovery: ${err.message}`))
+    return lsd
+  } catch (err) {
+    warn(`local service discovery is off: ${(err as Error).message}`)
+    return undefined
+  }
+}
+
 export interface Announce { host: string, port: number, infoHashes: Buffer[], cookie?: string }
 
 export function encodeAnnounce (a: Announce): Buffer {

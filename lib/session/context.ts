@@ -2,6 +2,7 @@
 // cap, the rate limits, the state directory and the defaults for new torrents.
 import type { PeerNetwork } from '../net/network.js'
 import type { Dht } from '../swarm/dht.js'
+import type { Lsd } from '../net/lsd.js'
 import type { MemoryBudget } from '../core/memory.js'
 import type { Throttles } from '../core/throttle.js'
 import type { TorrentOptions } from '../torrent.js'
@@ -12,6 +13,7 @@ export type TorrentDefaults = Pick<TorrentOptions, 'encryption' | 'pex' | 'webSe
 export interface SessionContext {
   network: PeerNetwork
   dht: Dht | undefined
+  lsd: Lsd | undefined
   memory: MemoryBudget
   limits: Throttles
   store: StateStore | null

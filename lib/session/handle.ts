@@ -253,6 +253,7 @@ export class SessionTorrent extends EventEmitter<HandleEvents> implements Torren
       peers: this.peers,
       network: this.ctx.network,
       dht: this.ctx.dht,
+      lsd: this.ctx.lsd,
       sessionLimits: this.ctx.limits,
       downloadLimit: this.record.downloadLimit,
       uploadLimit: this.record.uploadLimit,

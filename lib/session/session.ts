@@ -10,6 +10,8 @@ import { PeerNetwork } from '../net/network.js'
 import { MemoryBudget } from '../core/memory.js'
 import { Throttles, type Limits } from '../core/throttle.js'
 import type { Dht } from '../swarm/dht.js'
+import { startLsd, type Lsd } from '../net/lsd.js'
+import { parseProxyUrl } from '../net/socks5.js'
 import { parseTorrent, type Metainfo } from '../metainfo.js'
 import { isMagnet, parseMagnet, formatMagnet } from '../magnet.js'
 import { readTorrentFrom } from '../torrent-bytes.js'
@@ -55,24 +57,32 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
   }
 
   static async start (opts: SessionOptions = {}): Promise<Session> {
-    const network = await PeerNetwork.start({ port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports })
+    // The blocklist's warning (malformed lines) reaches listeners attached once start resolves.
+    const early: Problem[] = []
+    const proxy = typeof opts.proxy === 'string' ? parseProxyUrl(opts.proxy) : opts.proxy
+    if (proxy) early.push({ code: 'proxy', message: 'a SOCKS5 proxy carries TCP only: uTP, the DHT and local service discovery are off' })
+    const network = await PeerNetwork.start({ proxy, port: opts.port, host: opts.host, encryption: opts.encryption, maxConnections: opts.maxConnections, transports: opts.transports, blocklist: opts.blocklist, warn: (message) => early.push({ code: 'blocklist', message }) })
     let dht: Dht | undefined
+    let lsd: Lsd | undefined
     try {
       // Loaded only when used: the DHT module and its dependencies are not small.
-      if (opts.dht !== false) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort, socket: opts.dhtPort === undefined ? network.dhtSocket ?? undefined : undefined })
+      if (opts.dht !== false && !proxy) dht = await (await import('../swarm/dht.js')).Dht.start({ bootstrap: opts.dhtBootstrap, port: opts.dhtPort, socket: opts.dhtPort === undefined ? network.dhtSocket ?? undefined : undefined })
+      lsd = opts.lsd === true && !proxy ? await startLsd(network, (message) => early.push({ code: 'lsd', message })) : undefined
     } catch (err) {
-      await network.release()
+      await Promise.all([dht?.destroy(), network.release()])
       throw err
     }
     const ctx: SessionContext = {
       network,
       dht,
+      lsd,
       memory: new MemoryBudget(opts.maxBufferBytes ?? DEFAULT_BUFFER_BYTES),
       limits: new Throttles({ downloadLimit: opts.downloadLimit, uploadLimit: opts.uploadLimit }),
       store: opts.stateDir === null ? null : new StateStore(opts.stateDir ?? defaultStateDir()),
       defaults: { encryption: opts.encryption, pex: opts.pex, webSeeds: opts.webSeeds, directIo: opts.directIo }
     }
     const session = new Session(ctx, opts)
+    setImmediate(() => { for (const p of early) session.emit('warning', p, null) })
     await session.restore()
     return session
   }
@@ -165,7 +175,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionApi {
     this.closing ??= (async () => {
       clearInterval(this.timer)
       await Promise.all([...this.handles.values()].map((h) => h.close()))
-      await Promise.all([this.ctx.dht?.destroy(), this.ctx.network.release()])
+      await Promise.all([this.ctx.dht?.destroy(), this.ctx.lsd?.close(), this.ctx.network.release()])
     })()
     return this.closing
   }

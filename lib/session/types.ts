@@ -9,6 +9,8 @@ import type { PeerInput } from '../peer-address.js'
 import type { Encryption } from '../wire/mse.js'
 import type { Metainfo } from '../metainfo.js'
 import type { TransportName } from '../net/connector.js'
+import type { Blocklist } from '../net/blocklist.js'
+import type { Socks5Proxy } from '../net/socks5.js'
 
 export type TorrentState = 'checking' | 'metadata' | 'downloading' | 'seeding' | 'paused' | 'stalled' | 'error'
 
@@ -28,12 +30,20 @@ export interface SessionOptions extends Limits {
   dht?: boolean
   dhtBootstrap?: string[]
   dhtPort?: number
+  // Local service discovery (BEP 14): multicast announces on the local network. Off unless
+  // true for a library session (tests and embedders stay quiet); the CLI and daemon turn it on.
+  lsd?: boolean
   // Bytes of pieces in flight for all torrents together: the memory cap.
   maxBufferBytes?: number
   // Peer connections for all torrents together.
   maxConnections?: number
   // How peers are reached (default both): TCP, and uTP on a UDP socket shared with the DHT.
   transports?: TransportName[]
+  // Peers never connected to (nor accepted from): a P2P/DAT/CIDR list's path or URL, or a loaded one.
+  blocklist?: Blocklist | string
+  // Peer connections through a SOCKS5 proxy (`socks5://[user:pass@]host:port` or parsed):
+  // TCP only, so uTP, the DHT and LSD are off (one 'proxy' warning); no incoming peers unless `port`.
+  proxy?: string | Socks5Proxy
   encryption?: Encryption
   pex?: boolean
   webSeeds?: boolean

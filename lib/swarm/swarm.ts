@@ -100,7 +100,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   add (addresses: PeerAddress[]): void {
     for (const a of addresses) {
       const k = addrKey(a.host, a.port)
-      if (this.banned.has(k) || this.known.has(k) || this.isSelf(a)) continue
+      if (this.banned.has(k) || this.known.has(k) || this.isSelf(a) || this.opts.network.blocks(a.host)) continue
       this.known.set(k, { host: a.host, port: a.port, connected: false })
     }
     this.dialMore()

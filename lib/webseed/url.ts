@@ -18,3 +18,12 @@ export function webSeedUrls (list: string[]): string[] {
     }
   }))]
 }
+
+// A web seed URL's host ('' when it is no URL), for the blocklist.
+export function hostOf (url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return ''
+  }
+}

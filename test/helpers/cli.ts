@@ -1,5 +1,5 @@
-// Runs the built `pears` command as a user would. The DHT is off unless a test asks
-// for it, so no test sends traffic beyond loopback.
+// Runs the built `pears` command as a user would. The DHT and LSD are off unless a test
+// asks for them, so no test sends traffic beyond loopback.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -11,11 +11,13 @@ export interface Run { code: number | null, signal: NodeJS.Signals | null, stdou
 const OFFLINE = new Set(['create', 'demo', 'info', 'help'])
 
 // `netns`: run inside that network namespace (see helpers/netns.ts); `openFiles`: under
-// that open-file limit, as a shell's `ulimit -n` sets it.
-export interface StartOptions { dht?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string, openFiles?: number }
+// that open-file limit, as a shell's `ulimit -n` sets it; `lsd`: local service discovery on
+// (only inside a namespace with only lo).
+export interface StartOptions { dht?: boolean, lsd?: boolean, cwd?: string, env?: NodeJS.ProcessEnv, netns?: string, openFiles?: number }
 
 export function startPears (args: string[], opts: StartOptions = {}): ChildProcess {
-  const full = opts.dht || OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V') ? args : [...args, '--no-dht']
+  const offline = OFFLINE.has(args[0]) || args.some((a) => a === '--version' || a === '-V')
+  const full = offline ? args : [...args, ...(opts.dht ? [] : ['--no-dht']), ...(opts.lsd ? [] : ['--no-lsd'])]
   const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe']
   const env = opts.env ?? process.env
   if (opts.netns) return spawn('ip', ['netns', 'exec', opts.netns, PEARS, ...full], { cwd: opts.cwd, env, stdio })
@@ -42,8 +44,8 @@ export function runPears (args: string[], opts: StartOptions & { stdin?: Buffer 
 }
 
 // Starts `pears seed` (stopped with SIGINT at teardown) and resolves with its listen port.
-export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string, openFiles?: number } = {}): Promise<number> {
-  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns, openFiles: opts.openFiles })
+export function pearsSeed (t: { teardown: (fn: () => void) => void }, torrent: string, content: string, opts: { args?: string[], netns?: string, openFiles?: number, lsd?: boolean } = {}): Promise<number> {
+  const child = startPears(['seed', torrent, content, ...(opts.args ?? [])], { netns: opts.netns, openFiles: opts.openFiles, lsd: opts.lsd })
   t.teardown(() => { child.kill('SIGINT') })
   return new Promise((resolve, reject) => {
     let err = ''

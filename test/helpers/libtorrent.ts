@@ -21,9 +21,10 @@ export interface LtSeeder {
   kill (): Promise<void>
 }
 
-function run (args: string[]): Promise<void> {
+function run (args: string[], netns?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe']
+    const child = netns ? spawn('ip', ['netns', 'exec', netns, PYTHON, SCRIPT, ...args], { stdio }) : spawn(PYTHON, [SCRIPT, ...args], { stdio })
     let err = ''
     child.stderr.on('data', (c: Buffer) => { err += c.toString() })
     child.on('close', (code) => code === 0 ? resolve() : reject(new Error(`lt.py ${args[0]} exited ${code}: ${err}`)))
@@ -56,6 +57,8 @@ export interface SeederOptions {
   // Local service discovery on; only inside a network namespace (`netns`, helpers/netns.ts).
   lsd?: boolean
   netns?: string
+  // Listen on (and dial from) this address instead of 127.0.0.1, e.g. 127.0.0.2.
+  listen?: string
 }
 
 export type LtEncryption = 'forced' | 'disabled'
@@ -75,6 +78,7 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   if (opts.encryption) args.push('--encryption', opts.encryption)
   if (opts.utpOnly) args.push('--utp-only')
   if (opts.lsd) args.push('--lsd')
+  if (opts.listen) args.push('--listen', opts.listen)
   const child = opts.netns
     ? spawn('ip', ['netns', 'exec', opts.netns, PYTHON, SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(PYTHON, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -107,11 +111,12 @@ export async function startLtSeeder (opts: SeederOptions): Promise<LtSeeder> {
   }
 }
 
-export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number, encryption?: LtEncryption, utpOnly?: boolean }): Promise<void> {
+export function ltLeech (opts: { torrent: string, out: string, peers: { host: string, port: number }[], timeoutS?: number, downloadRate?: number, encryption?: LtEncryption, utpOnly?: boolean, lsd?: boolean, netns?: string }): Promise<void> {
+  const lsd = opts.lsd ? ['--lsd'] : []
   const rate = opts.downloadRate ? ['--download-rate', String(opts.downloadRate)] : []
   const enc = opts.encryption ? ['--encryption', opts.encryption] : []
   const utp = opts.utpOnly ? ['--utp-only'] : []
-  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...enc, ...utp, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])])
+  return run(['leech', '--torrent', opts.torrent, '--out', opts.out, '--timeout', String(opts.timeoutS ?? 60), ...rate, ...enc, ...utp, ...lsd, ...opts.peers.flatMap((p) => ['--peer', `${p.host}:${p.port}`])], opts.netns)
 }
 
 // Pseudo-random bytes from a seed (AES-CTR): the same files on every run.

@@ -177,6 +177,8 @@ def cmd_seed(a):
     extra.update(enc_settings(a.encryption))
     extra.update(utp_only_settings(a.utp_only))
     extra.update(lsd_settings(a.lsd))
+    if a.listen:
+        extra['listen_interfaces'] = f'{a.listen}:0'
     ti = lt.torrent_info(a.torrent)
     keep = pieces_spec(a.pieces, ti.num_pieces())
     if a.pieces:
@@ -277,6 +279,7 @@ def main():
     s.add_argument('--fast', action='store_true')
     s.add_argument('--sessions', type=int, default=1)
     s.add_argument('--no-pex', action='store_true')
+    s.add_argument('--listen', help='listen (and dial from) this address, e.g. 127.0.0.2')
     le = sub.add_parser('leech')
     le.add_argument('--torrent', required=True)
     le.add_argument('--out', required=True)
